@@ -1,0 +1,59 @@
+//go:build linux
+
+package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+
+// lostCounter turns readings of the kernel's 32-bit lost counter into deltas.
+type lostCounter struct {
+	last    uint32
+	started bool
+}
+
+// observe returns how many records were lost since the previous reading. The
+// first reading is the baseline: losses from before we started are not ours.
+// A smaller reading means the counter was reset (auditctl --reset-lost), so
+// all of it is new loss.
+func (c *lostCounter) observe(lost uint32) int64 {
+	defer func() { c.last, c.started = lost, true }()
+	switch {
+	case !c.started:
+		return 0
+	case lost < c.last:
+		return int64(lost)
+	default:
+		return int64(lost - c.last)
+	}
+}
+
+// sequenceTracker finds gaps in the audit sequence numbers of delivered
+// events, comparing in signed 32-bit space so that a rollover
+// (4294967295 -> 0) is a step of one and a late event is not a gap of 2^32.
+type sequenceTracker struct {
+	highest uint32
+	started bool
+	// credit is the number of late events seen whose sequence numbers were
+	// already counted as a gap; later gaps are reduced by it so that the
+	// total stays exact while the counter stays monotonic.
+	credit int64
+}
+
+// observe returns the number of newly missing sequence numbers that seq
+// reveals: 0 for the first event, a duplicate or a late event (which fills
+// a gap counted before, so it is credited against the next gap).
+func (t *sequenceTracker) observe(seq uint32) int64 {
+	if !t.started {
+		t.highest, t.started = seq, true
+		return 0
+	}
+	step := int32(seq - t.highest)
+	if step < 0 {
+		t.credit++
+	}
+	if step <= 0 {
+		return 0
+	}
+	t.highest = seq
+	gap := int64(step - 1)
+	settled := min(gap, t.credit)
+	t.credit -= settled
+	return gap - settled
+}

@@ -1,0 +1,150 @@
+//go:build linux
+
+package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/confmap"
+)
+
+// Socket types.
+const (
+	socketTypeAuto      = ""
+	socketTypeUnicast   = "unicast"
+	socketTypeMulticast = "multicast"
+)
+
+// Backpressure strategies, with Auditbeat's auditd-module semantics.
+const (
+	backpressureAuto      = "auto"
+	backpressureKernel    = "kernel"
+	backpressureUserspace = "userspace"
+	backpressureBoth      = "both"
+	backpressureNone      = "none"
+)
+
+// failureModes maps the configured name to the kernel's AUDIT_FAIL_* value.
+// go-libaudit v2.6.2's FailureMode constants are all 0, so the values are ours.
+var failureModes = map[string]uint32{"silent": 0, "log": 1, "panic": 2}
+
+var (
+	socketTypes            = []string{socketTypeUnicast, socketTypeMulticast}
+	backpressureStrategies = []string{backpressureAuto, backpressureKernel, backpressureUserspace, backpressureBoth, backpressureNone}
+)
+
+// Config is the auditkernel receiver's configuration.
+type Config struct {
+	// SocketType is "" (auto), "unicast" or "multicast".
+	SocketType string `mapstructure:"socket_type"`
+	// ResolveIDs resolves uid/gid values to user and group names.
+	ResolveIDs bool `mapstructure:"resolve_ids"`
+	// FailureMode is the kernel's action on critical audit failures: silent, log or panic.
+	FailureMode string `mapstructure:"failure_mode"`
+	// BacklogLimit is the kernel's audit backlog queue length.
+	BacklogLimit int64 `mapstructure:"backlog_limit"`
+	// RateLimit is the kernel's message rate limit per second; 0 disables it.
+	RateLimit int64 `mapstructure:"rate_limit"`
+	// IncludeRawMessage adds the raw records of each event to its log record.
+	IncludeRawMessage bool `mapstructure:"include_raw_message"`
+	// IncludeWarnings adds parsing warnings (and the raw records) to the log record.
+	IncludeWarnings bool `mapstructure:"include_warnings"`
+	// AuditRules holds auditctl-syntax rules, one per line.
+	AuditRules string `mapstructure:"audit_rules"`
+	// AuditRuleFiles are globs of rule files loaded after AuditRules.
+	AuditRuleFiles []string `mapstructure:"audit_rule_files"`
+	// IgnoreErrors turns invalid rules into warnings, like `auditctl -i`.
+	IgnoreErrors bool `mapstructure:"ignore_errors"`
+	// Immutable locks the kernel's audit configuration (-e 2) after the rules are installed.
+	Immutable bool `mapstructure:"immutable"`
+	// BackpressureStrategy is auto, kernel, userspace, both or none.
+	BackpressureStrategy string `mapstructure:"backpressure_strategy"`
+	// Reassembler tunes how split messages are joined into events.
+	Reassembler ReassemblerConfig `mapstructure:"reassembler"`
+	// SocketBufferSize is the netlink socket's receive buffer in bytes; 0 keeps the system default.
+	SocketBufferSize int `mapstructure:"socket_buffer_size"`
+}
+
+// ReassemblerConfig tunes event reassembly and the internal queue.
+type ReassemblerConfig struct {
+	// MaxInFlight is the number of events buffered while waiting for their last record.
+	MaxInFlight int `mapstructure:"max_in_flight"`
+	// Timeout is how long an incomplete event waits before it is flushed.
+	Timeout time.Duration `mapstructure:"timeout"`
+	// QueueSize is the number of reassembled events buffered between the
+	// netlink reader and the pipeline.
+	QueueSize int `mapstructure:"queue_size"`
+}
+
+// auditbeatAliasPrefix is how Auditbeat's audit kernel metricset spells its settings.
+const auditbeatAliasPrefix = "kernel."
+
+// Unmarshal accepts Auditbeat's `kernel.`-prefixed spelling of every setting
+// so that an Auditbeat configuration block can be pasted as it is.
+func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
+	raw := conf.ToStringMap()
+	var conflicts []string
+	for key, value := range raw {
+		name, isAlias := strings.CutPrefix(key, auditbeatAliasPrefix)
+		if !isAlias {
+			continue
+		}
+		if _, dup := raw[name]; dup {
+			conflicts = append(conflicts, fmt.Sprintf("%q and %q set the same option; keep one", name, key))
+			continue
+		}
+		delete(raw, key)
+		raw[name] = value
+	}
+	if len(conflicts) > 0 {
+		slices.Sort(conflicts)
+		return errors.New(strings.Join(conflicts, "; "))
+	}
+	type plain Config // without the Unmarshal method, so this does not recurse
+	return confmap.NewFromStringMap(raw).Unmarshal((*plain)(cfg))
+}
+
+// Validate checks every setting and parses every audit rule.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if cfg.SocketType != socketTypeAuto && !slices.Contains(socketTypes, cfg.SocketType) {
+		errs = append(errs, fmt.Errorf("socket_type %q is invalid: use %q (auto), %q or %q",
+			cfg.SocketType, socketTypeAuto, socketTypeUnicast, socketTypeMulticast))
+	}
+	if _, ok := failureModes[cfg.FailureMode]; !ok {
+		errs = append(errs, fmt.Errorf("failure_mode %q is invalid: use silent, log or panic", cfg.FailureMode))
+	}
+	if !slices.Contains(backpressureStrategies, cfg.BackpressureStrategy) {
+		errs = append(errs, fmt.Errorf("backpressure_strategy %q is invalid: use one of %s",
+			cfg.BackpressureStrategy, strings.Join(backpressureStrategies, ", ")))
+	}
+	errs = append(errs,
+		checkRange("backlog_limit", cfg.BacklogLimit, 1, math.MaxUint32),
+		checkRange("rate_limit", cfg.RateLimit, 0, math.MaxUint32),
+		checkRange("reassembler.max_in_flight", int64(cfg.Reassembler.MaxInFlight), 1, 1<<20),
+		checkRange("reassembler.queue_size", int64(cfg.Reassembler.QueueSize), 1, 1<<24),
+		checkRange("socket_buffer_size", int64(cfg.SocketBufferSize), 0, 1<<30),
+	)
+	if cfg.Reassembler.Timeout <= 0 || cfg.Reassembler.Timeout > time.Minute {
+		errs = append(errs, fmt.Errorf("reassembler.timeout %v is out of range: use a duration above 0 and at most 1m", cfg.Reassembler.Timeout))
+	}
+	if cfg.Immutable && cfg.SocketType == socketTypeMulticast {
+		errs = append(errs, errors.New("immutable: true needs the unicast socket (it installs rules, then locks them); it cannot be combined with socket_type: multicast"))
+	}
+	if _, err := loadRules(cfg); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func checkRange(name string, v, lowest, highest int64) error {
+	if v < lowest || v > highest {
+		return fmt.Errorf("%s %d is out of range [%d, %d]", name, v, lowest, highest)
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+//go:build linux
+
+package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
+)
+
+// NewFactory creates the auditkernel receiver factory.
+func NewFactory() receiver.Factory {
+	return receiver.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		receiver.WithLogs(createLogs, metadata.LogsStability),
+	)
+}
+
+// createDefaultConfig holds Auditbeat's defaults, except backlog_limit, which
+// is the power of two that Auditbeat's documented 8196 was meant to be.
+func createDefaultConfig() component.Config {
+	return &Config{
+		SocketType:           socketTypeAuto,
+		ResolveIDs:           true,
+		FailureMode:          "silent",
+		BacklogLimit:         8192,
+		RateLimit:            0,
+		BackpressureStrategy: backpressureAuto,
+		Reassembler: ReassemblerConfig{
+			MaxInFlight: 50,
+			Timeout:     2 * time.Second,
+			QueueSize:   8192,
+		},
+	}
+}
+
+func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
+	return newReceiver(set, cfg.(*Config), next, newNetlinkKernel)
+}

@@ -1,0 +1,346 @@
+//go:build linux
+
+package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	libaudit "github.com/elastic/go-libaudit/v2"
+	"go.uber.org/zap"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	auditEnabledLocked = 2 // audit_status.enabled when the configuration is immutable
+	// backlogWaitTimeKernelDefault is the kernel's default (60*HZ jiffies at
+	// HZ=250, as auditctl reports it); "none" restores it.
+	backlogWaitTimeKernelDefault = 15000
+)
+
+// unicastOwner guards against two receivers in one process both claiming the
+// audit PID: the kernel cannot tell them apart and the second would steal
+// the events of the first.
+var unicastOwner sync.Mutex
+
+// netlinkKernel is the kernel reached over netlink.
+type netlinkKernel struct {
+	control  *libaudit.AuditClient // status, settings and rules
+	data     *libaudit.AuditClient // the subscription; unicast registers its PID
+	sock     *netlinkSocket
+	unicast  bool
+	statusMu sync.Mutex // the control socket is used by the status poller and Close
+}
+
+// kernelPlan is what newNetlinkKernel decided, logged once at start.
+type kernelPlan struct {
+	socketType string
+	reason     string
+}
+
+func newNetlinkKernel(cfg *Config, rules ruleSet, logger *zap.Logger) (kernelConn, error) {
+	control, err := libaudit.NewAuditClient(nil)
+	if err != nil {
+		return nil, fmt.Errorf("audit is not available in this kernel: %w", err)
+	}
+	k := &netlinkKernel{control: control}
+	if err := k.setUp(cfg, rules, logger); err != nil {
+		k.Close()
+		return nil, err
+	}
+	return k, nil
+}
+
+func (k *netlinkKernel) setUp(cfg *Config, rules ruleSet, logger *zap.Logger) error {
+	status, statusErr := k.control.GetStatus()
+	if statusErr != nil && !errors.Is(statusErr, syscall.EPERM) {
+		return fmt.Errorf("read kernel audit status: %w", statusErr)
+	}
+	major, minor := kernelVersion()
+	plan, err := chooseSocketType(cfg, len(rules.rules), status, major, minor)
+	if err != nil {
+		return err
+	}
+	if statusErr != nil {
+		if plan.socketType == socketTypeUnicast {
+			return fmt.Errorf("configuring audit needs CAP_AUDIT_CONTROL (run as root, or grant CAP_AUDIT_CONTROL and CAP_AUDIT_READ): %w", statusErr)
+		}
+		logger.Warn("cannot read the kernel audit status without CAP_AUDIT_CONTROL; receiving the multicast stream with CAP_AUDIT_READ only", zap.Error(statusErr))
+	}
+	logger.Info("audit socket chosen", zap.String("socket_type", plan.socketType), zap.String("reason", plan.reason))
+	if plan.socketType == socketTypeMulticast {
+		return k.subscribeMulticast(cfg, status, logger)
+	}
+	return k.subscribeUnicast(cfg, rules, status, logger)
+}
+
+// chooseSocketType applies the rules of Auditbeat's socket_type setting.
+// status is nil when it could not be read (no CAP_AUDIT_CONTROL).
+func chooseSocketType(cfg *Config, ruleCount int, status *libaudit.AuditStatus, major, minor int) (kernelPlan, error) {
+	multicastSupported := major > 3 || (major == 3 && minor >= 16)
+	locked := status != nil && status.Enabled == auditEnabledLocked
+	switch cfg.SocketType {
+	case socketTypeMulticast:
+		if !multicastSupported {
+			return kernelPlan{socketTypeUnicast, fmt.Sprintf("socket_type is multicast but kernel %d.%d is older than 3.16, which added it; falling back to unicast", major, minor)}, nil
+		}
+		return kernelPlan{socketTypeMulticast, "socket_type is multicast"}, nil
+	case socketTypeUnicast:
+		if locked && ruleCount > 0 && !cfg.Immutable {
+			return kernelPlan{}, errors.New("the kernel audit configuration is locked (enabled=2, set by -e 2): rules cannot be installed until reboot; remove audit_rules or use socket_type: multicast")
+		}
+		return kernelPlan{socketTypeUnicast, "socket_type is unicast"}, nil
+	}
+	switch {
+	case !multicastSupported:
+		return kernelPlan{socketTypeUnicast, fmt.Sprintf("kernel %d.%d is older than 3.16 and has no multicast audit socket", major, minor)}, nil
+	case locked && !cfg.Immutable:
+		return kernelPlan{socketTypeMulticast, "the kernel audit configuration is locked (enabled=2): rules cannot be applied, receiving the multicast stream"}, nil
+	case ruleCount > 0 || cfg.Immutable:
+		return kernelPlan{socketTypeUnicast, "audit rules are configured, which needs the unicast socket"}, nil
+	default:
+		return kernelPlan{socketTypeMulticast, "no audit rules are configured and the kernel supports multicast"}, nil
+	}
+}
+
+func (k *netlinkKernel) subscribeMulticast(cfg *Config, status *libaudit.AuditStatus, logger *zap.Logger) error {
+	if status != nil && status.Enabled == 0 {
+		// A disabled kernel emits nothing, not even to multicast listeners.
+		if err := k.control.SetEnabled(true, libaudit.WaitForReply); err != nil {
+			logger.Warn("audit is disabled in the kernel and enabling it failed (needs CAP_AUDIT_CONTROL); no events will arrive until it is enabled", zap.Error(err))
+		} else {
+			logger.Info("enabled kernel auditing")
+		}
+	}
+	sock, err := openNetlinkSocket(libaudit.NetlinkGroupReadLog, cfg.SocketBufferSize)
+	if err != nil {
+		return err
+	}
+	k.sock = sock
+	k.data = &libaudit.AuditClient{Netlink: sock}
+	return nil
+}
+
+func (k *netlinkKernel) subscribeUnicast(cfg *Config, rules ruleSet, status *libaudit.AuditStatus, logger *zap.Logger) error {
+	if !unicastOwner.TryLock() {
+		return errors.New("the audit PID is held by another auditkernel receiver in this collector: only one receiver can use the unicast socket")
+	}
+	k.unicast = true
+	if holder := int(status.PID); holder != 0 && holder != os.Getpid() && processExists(holder) {
+		return fmt.Errorf("audit PID is held by process %d (%s): stop it (auditd?) or use socket_type: multicast", holder, processName(holder))
+	}
+	locked := status.Enabled == auditEnabledLocked
+	if locked {
+		logger.Warn("the kernel audit configuration is locked (enabled=2): keeping the kernel's settings and rules as they are")
+	} else if err := k.configure(cfg, rules, status, logger); err != nil {
+		return err
+	}
+
+	sock, err := openNetlinkSocket(0, cfg.SocketBufferSize)
+	if err != nil {
+		return err
+	}
+	k.sock = sock
+	k.data = &libaudit.AuditClient{Netlink: sock}
+	if err := k.data.SetPID(libaudit.WaitForReply); err != nil {
+		return fmt.Errorf("register as the audit PID: %w", err)
+	}
+	if cfg.Immutable && !locked {
+		if err := k.control.SetImmutable(libaudit.WaitForReply); err != nil {
+			return fmt.Errorf("lock the audit configuration (immutable): %w", err)
+		}
+		logger.Info("locked the kernel audit configuration (enabled=2) until reboot")
+	}
+	return nil
+}
+
+// configure applies the kernel settings that differ from cfg, then replaces
+// the rules. Rules come first so that auditing is never enabled with a
+// half-installed rule set.
+func (k *netlinkKernel) configure(cfg *Config, rules ruleSet, status *libaudit.AuditStatus, logger *zap.Logger) error {
+	var applied []string
+	set := func(name string, current, want uint32, apply func() error) error {
+		if current == want {
+			return nil
+		}
+		if err := apply(); err != nil {
+			return fmt.Errorf("set kernel audit %s to %d: %w", name, want, err)
+		}
+		applied = append(applied, fmt.Sprintf("%s %d->%d", name, current, want))
+		return nil
+	}
+	failure := failureModes[cfg.FailureMode]
+	if err := set("failure_mode", status.Failure, failure, func() error {
+		return k.control.SetFailure(libaudit.FailureMode(failure), libaudit.WaitForReply)
+	}); err != nil {
+		return err
+	}
+	if err := set("backlog_limit", status.BacklogLimit, uint32(cfg.BacklogLimit), func() error {
+		return k.control.SetBacklogLimit(uint32(cfg.BacklogLimit), libaudit.WaitForReply)
+	}); err != nil {
+		return err
+	}
+	if err := set("rate_limit", status.RateLimit, uint32(cfg.RateLimit), func() error {
+		return k.control.SetRateLimit(uint32(cfg.RateLimit), libaudit.WaitForReply)
+	}); err != nil {
+		return err
+	}
+	if wait, ok := backlogWaitTime(cfg.BackpressureStrategy, supportsBacklogWaitTime(status)); ok {
+		if err := set("backlog_wait_time", status.BacklogWaitTime, wait, func() error {
+			return k.control.SetBacklogWaitTime(int32(wait), libaudit.WaitForReply)
+		}); err != nil {
+			return err
+		}
+	}
+	if len(rules.rules) > 0 {
+		if err := k.replaceRules(rules); err != nil {
+			return err
+		}
+		logger.Info("installed audit rules", zap.Int("rules", len(rules.rules)))
+	}
+	if err := set("enabled", status.Enabled, 1, func() error {
+		return k.control.SetEnabled(true, libaudit.WaitForReply)
+	}); err != nil {
+		return err
+	}
+	logger.Info("kernel audit settings", zap.Strings("changed", applied),
+		zap.String("backpressure_strategy", cfg.BackpressureStrategy))
+	return nil
+}
+
+// replaceRules deletes every kernel rule, then installs a rule that stops the
+// kernel auditing this process (our own reads and writes would feed back
+// into the stream) followed by the configured rules.
+func (k *netlinkKernel) replaceRules(rules ruleSet) error {
+	if _, err := k.control.DeleteRules(); err != nil {
+		return fmt.Errorf("delete existing audit rules: %w", err)
+	}
+	self, err := selfExclusionRule()
+	if err != nil {
+		return err
+	}
+	for _, r := range append([]auditRule{self}, rules.rules...) {
+		if err := k.control.AddRule(r.wire); err != nil {
+			return fmt.Errorf("install audit rule from %s %q: %w", r.source, r.text, err)
+		}
+	}
+	return nil
+}
+
+func selfExclusionRule() (auditRule, error) {
+	return buildRule("self-exclusion", fmt.Sprintf("-a never,exit -F pid=%d", os.Getpid()))
+}
+
+func supportsBacklogWaitTime(status *libaudit.AuditStatus) bool {
+	return status.FeatureBitmap&libaudit.AuditFeatureBitmapBacklogWaitTime != 0
+}
+
+// backlogWaitTime returns the backlog_wait_time the strategy wants and
+// whether it wants one at all ("userspace" leaves the kernel alone).
+func backlogWaitTime(strategy string, supported bool) (uint32, bool) {
+	if !supported {
+		return 0, false
+	}
+	switch strategy {
+	case backpressureAuto, backpressureKernel, backpressureBoth:
+		return 0, true // audited syscalls never wait for us
+	case backpressureNone:
+		return backlogWaitTimeKernelDefault, true
+	default:
+		return 0, false
+	}
+}
+
+// dropsInUserspace tells whether a full queue drops events (true) or blocks
+// the reader so that backpressure reaches the kernel (false).
+func dropsInUserspace(strategy string, kernelSupportsWait bool) bool {
+	switch strategy {
+	case backpressureUserspace, backpressureBoth:
+		return true
+	case backpressureAuto:
+		return !kernelSupportsWait
+	default:
+		return false
+	}
+}
+
+func (k *netlinkKernel) Receive(timeout time.Duration) (*libaudit.RawAuditMessage, error) {
+	readable, err := k.sock.wait(timeout)
+	if err != nil || !readable {
+		return nil, err
+	}
+	msg, err := k.data.Receive(true)
+	switch {
+	case errors.Is(err, unix.ENOBUFS):
+		return nil, errSocketOverrun
+	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read audit netlink socket: %w", err)
+	}
+	return msg, nil
+}
+
+func (k *netlinkKernel) Interrupt() {
+	if k.sock != nil {
+		k.sock.interrupt()
+	}
+}
+
+func (k *netlinkKernel) Status() (*libaudit.AuditStatus, error) {
+	k.statusMu.Lock()
+	defer k.statusMu.Unlock()
+	return k.control.GetStatus()
+}
+
+func (k *netlinkKernel) Close() error {
+	k.statusMu.Lock()
+	defer k.statusMu.Unlock()
+	var errs []error
+	if k.data != nil {
+		// Clears the audit PID when SetPID was called.
+		errs = append(errs, k.data.Close())
+	}
+	errs = append(errs, k.control.Close())
+	if k.unicast {
+		k.unicast = false
+		unicastOwner.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+func processExists(pid int) bool {
+	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+	return err == nil
+}
+
+func processName(pid int) string {
+	comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return "unknown command"
+	}
+	return strings.TrimSpace(string(comm))
+}
+
+// kernelVersion returns the running kernel's major and minor version, or
+// (0, 0) when uname cannot be read.
+func kernelVersion() (int, int) {
+	var uts unix.Utsname
+	if err := unix.Uname(&uts); err != nil {
+		return 0, 0
+	}
+	release := unix.ByteSliceToString(uts.Release[:])
+	parts := strings.SplitN(release, ".", 3)
+	if len(parts) < 2 {
+		return 0, 0
+	}
+	major, _ := strconv.Atoi(parts[0])
+	minor, _ := strconv.Atoi(strings.TrimFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' }))
+	return major, minor
+}

@@ -1,0 +1,154 @@
+//go:build linux
+
+package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+
+	libaudit "github.com/elastic/go-libaudit/v2"
+	"golang.org/x/sys/unix"
+)
+
+// netlinkSocket is the data socket. It implements go-libaudit's
+// NetlinkSendReceiver so that AuditClient still speaks the protocol, but it
+// is ours because go-libaudit's NetlinkClient hides its descriptor: we need
+// it to size the receive buffer and to wait in poll(2) on the socket and an
+// eventfd, so that Shutdown can wake a blocked reader (closing a descriptor
+// does not wake a thread blocked in recvfrom on Linux).
+type netlinkSocket struct {
+	fd     int
+	wakeFd int // eventfd written by interrupt
+	portID uint32
+	seq    atomic.Uint32
+	buf    []byte
+}
+
+var errInterrupted = errors.New("netlink read interrupted")
+
+func openNetlinkSocket(groups uint32, receiveBuffer int) (*netlinkSocket, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_AUDIT)
+	if err != nil {
+		return nil, fmt.Errorf("open audit netlink socket: %w", err)
+	}
+	s := &netlinkSocket{fd: fd, wakeFd: -1, buf: make([]byte, unix.NLMSG_HDRLEN+libaudit.AuditMessageMaxLength)}
+	if err := s.init(groups, receiveBuffer); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *netlinkSocket) init(groups uint32, receiveBuffer int) error {
+	if receiveBuffer > 0 {
+		// SO_RCVBUFFORCE ignores net.core.rmem_max but needs CAP_NET_ADMIN.
+		if err := unix.SetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, receiveBuffer); err != nil {
+			if err := unix.SetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_RCVBUF, receiveBuffer); err != nil {
+				return fmt.Errorf("set socket_buffer_size %d: %w", receiveBuffer, err)
+			}
+		}
+	}
+	if err := unix.Bind(s.fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: groups}); err != nil {
+		if groups != 0 && errors.Is(err, unix.EPERM) {
+			return fmt.Errorf("joining the audit multicast group needs CAP_AUDIT_READ: %w", err)
+		}
+		return fmt.Errorf("bind audit netlink socket: %w", err)
+	}
+	sa, err := unix.Getsockname(s.fd)
+	if err != nil {
+		return fmt.Errorf("getsockname on audit netlink socket: %w", err)
+	}
+	if nl, ok := sa.(*unix.SockaddrNetlink); ok {
+		s.portID = nl.Pid
+	}
+	s.wakeFd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		return fmt.Errorf("eventfd: %w", err)
+	}
+	return nil
+}
+
+// Send implements libaudit.NetlinkSender.
+func (s *netlinkSocket) Send(msg syscall.NetlinkMessage) (uint32, error) {
+	return s.send(msg, 0)
+}
+
+// SendNoWait implements libaudit.NetlinkSender.
+func (s *netlinkSocket) SendNoWait(msg syscall.NetlinkMessage) (uint32, error) {
+	return s.send(msg, unix.MSG_DONTWAIT)
+}
+
+func (s *netlinkSocket) send(msg syscall.NetlinkMessage, flags int) (uint32, error) {
+	if msg.Header.Pid == 0 {
+		msg.Header.Pid = s.portID
+	}
+	msg.Header.Seq = s.seq.Add(1)
+	msg.Header.Len = uint32(unix.SizeofNlMsghdr + len(msg.Data))
+	b := make([]byte, msg.Header.Len)
+	*(*syscall.NlMsghdr)(unsafe.Pointer(&b[0])) = msg.Header
+	copy(b[unix.SizeofNlMsghdr:], msg.Data)
+	return msg.Header.Seq, unix.Sendto(s.fd, b, flags, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
+}
+
+// Receive implements libaudit.NetlinkReceiver. The returned data is backed
+// by the read buffer until the next call.
+func (s *netlinkSocket) Receive(nonBlocking bool, parse libaudit.NetlinkParser) ([]syscall.NetlinkMessage, error) {
+	flags := 0
+	if nonBlocking {
+		flags = unix.MSG_DONTWAIT
+	}
+	n, from, err := unix.Recvfrom(s.fd, s.buf, flags)
+	if err != nil {
+		return nil, err
+	}
+	if n < unix.NLMSG_HDRLEN {
+		return nil, fmt.Errorf("netlink message too short: %d bytes", n)
+	}
+	if nl, ok := from.(*unix.SockaddrNetlink); !ok || nl.Pid != 0 {
+		return nil, errors.New("netlink message was not sent by the kernel")
+	}
+	return parse(s.buf[:n])
+}
+
+// wait blocks until the socket is readable (true), the timeout passes
+// (false) or interrupt is called (errInterrupted).
+func (s *netlinkSocket) wait(timeout time.Duration) (bool, error) {
+	fds := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLIN}, {Fd: int32(s.wakeFd), Events: unix.POLLIN}}
+	for {
+		n, err := unix.Poll(fds, int(timeout.Milliseconds()))
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("poll audit netlink socket: %w", err)
+		}
+		switch {
+		case fds[1].Revents != 0:
+			return false, errInterrupted
+		case n == 0:
+			return false, nil
+		default:
+			// Readable, or POLLERR for an overrun: the next recvfrom returns ENOBUFS.
+			return true, nil
+		}
+	}
+}
+
+// interrupt wakes a reader blocked in wait; it stays signalled.
+func (s *netlinkSocket) interrupt() {
+	var one [8]byte
+	*(*uint64)(unsafe.Pointer(&one[0])) = 1
+	_, _ = unix.Write(s.wakeFd, one[:])
+}
+
+// Close implements io.Closer.
+func (s *netlinkSocket) Close() error {
+	if s.wakeFd >= 0 {
+		_ = unix.Close(s.wakeFd)
+	}
+	return unix.Close(s.fd)
+}

@@ -1,0 +1,178 @@
+//go:build linux
+
+package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.uber.org/zap"
+
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
+)
+
+// statusInterval is how often the kernel's lost counter and backlog are read.
+const statusInterval = 15 * time.Second
+
+// auditReceiver owns the lifecycle: Start opens the kernel and starts the
+// reader (reader.go) and the pipeline (pipeline.go); Shutdown stops them in
+// order so that nothing read is left behind.
+type auditReceiver struct {
+	cfg        *Config
+	set        receiver.Settings
+	next       consumer.Logs
+	openKernel openKernelFunc
+	telemetry  *metadata.TelemetryBuilder
+	obsrecv    *receiverhelper.ObsReport
+
+	mu       sync.Mutex // guards conn, cancel and stopped against concurrent Shutdown
+	conn     kernelConn
+	cancel   context.CancelFunc
+	stopped  bool
+	wg       sync.WaitGroup
+	pipeline *pipeline
+}
+
+func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs, open openKernelFunc) (*auditReceiver, error) {
+	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID:             set.ID,
+		Transport:              "netlink",
+		LongLivedCtx:           true,
+		ReceiverCreateSettings: set,
+	})
+	if err != nil {
+		return nil, err
+	}
+	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	return &auditReceiver{cfg: cfg, set: set, next: next, openKernel: open, telemetry: telemetry, obsrecv: obsrecv}, nil
+}
+
+// Start configures the kernel and subscribes, failing fast with the cause
+// when it cannot, then receives in the background.
+func (r *auditReceiver) Start(_ context.Context, _ component.Host) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped || r.conn != nil {
+		return errors.New("auditkernel receiver cannot be started twice")
+	}
+	logger := r.set.Logger
+	rules, err := loadRules(r.cfg)
+	if err != nil {
+		return err
+	}
+	for _, w := range rules.warnings {
+		logger.Warn("ignoring invalid audit rule (ignore_errors is true)", zap.String("error", w))
+	}
+	conn, err := r.openKernel(r.cfg, rules, logger)
+	if err != nil {
+		return fmt.Errorf("auditkernel: %w", err)
+	}
+	r.conn = conn
+	if len(rules.rules) > 0 {
+		r.telemetry.ReceiverAuditkernelRulesInstalled.Record(context.Background(), int64(len(rules.rules)))
+	}
+
+	drop := dropsInUserspace(r.cfg.BackpressureStrategy, r.kernelSupportsWait())
+	logger.Info("auditkernel receiver started",
+		zap.String("backpressure_strategy", r.cfg.BackpressureStrategy),
+		zap.Bool("drops_in_userspace_when_full", drop),
+		zap.Int("queue_size", r.cfg.Reassembler.QueueSize))
+
+	// Background work outlives Start's context, as the collector documents.
+	ctx, cancel := context.WithCancel(context.Background()) //nolint:contextcheck // lives until Shutdown
+	r.cancel = cancel
+	r.pipeline = newPipeline(r.cfg, r.next, r.obsrecv, r.telemetry, logger, r.set.BuildInfo.Version)
+	reader, err := newReader(r.cfg, conn, r.pipeline.queue, drop, r.telemetry, logger)
+	if err != nil {
+		cancel()
+		return errors.Join(err, conn.Close())
+	}
+	r.wg.Add(3)
+	go func() {
+		defer r.wg.Done()
+		defer close(r.pipeline.queue) // the reader is the only sender
+		reader.run(ctx)
+	}()
+	go func() {
+		defer r.wg.Done()
+		r.pipeline.run()
+	}()
+	go func() {
+		defer r.wg.Done()
+		r.pollStatus(ctx)
+	}()
+	return nil
+}
+
+func (r *auditReceiver) kernelSupportsWait() bool {
+	status, err := r.conn.Status()
+	return err == nil && supportsBacklogWaitTime(status)
+}
+
+// Shutdown stops reading, flushes what was read through the pipeline and
+// releases the kernel. It is idempotent and safe without Start.
+func (r *auditReceiver) Shutdown(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return nil
+	}
+	r.stopped = true
+	defer r.telemetry.Shutdown()
+	if r.conn == nil {
+		return nil
+	}
+	r.cancel()
+	r.conn.Interrupt()
+	done := make(chan struct{})
+	go func() {
+		r.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("auditkernel: shutdown: %w", ctx.Err())
+	}
+	return r.conn.Close()
+}
+
+// pollStatus reports the kernel's lost counter and backlog until ctx ends,
+// and once more then.
+func (r *auditReceiver) pollStatus(ctx context.Context) {
+	var lost lostCounter
+	poll := func() {
+		status, err := r.conn.Status()
+		if err != nil {
+			r.set.Logger.Debug("cannot read kernel audit status", zap.Error(err))
+			return
+		}
+		r.telemetry.ReceiverAuditkernelKernelBacklog.Record(context.Background(), int64(status.Backlog))
+		if delta := lost.observe(status.Lost); delta > 0 {
+			r.telemetry.ReceiverAuditkernelKernelLost.Add(context.Background(), delta)
+			r.set.Logger.Warn("the kernel lost audit records", zap.Int64("lost", delta), zap.Uint32("backlog", status.Backlog))
+		}
+	}
+	poll()
+	ticker := time.NewTicker(statusInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			poll()
+			return
+		case <-ticker.C:
+			poll()
+		}
+	}
+}

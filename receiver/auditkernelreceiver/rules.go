@@ -1,0 +1,136 @@
+//go:build linux
+
+package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/elastic/go-libaudit/v2/rule"
+	"github.com/elastic/go-libaudit/v2/rule/flags"
+)
+
+// auditRule is one configured rule, built into the kernel's binary form.
+type auditRule struct {
+	source string // where it was written: "audit_rules line 7" or "/etc/x.rules:7"
+	text   string
+	wire   rule.WireFormat
+}
+
+// ruleSet is the outcome of loading the configured rules.
+type ruleSet struct {
+	rules []auditRule
+	// warnings are rule errors tolerated because of ignore_errors.
+	warnings []string
+}
+
+// controlFlags are auditctl options that change kernel settings rather than
+// add a rule; each is covered by a receiver setting instead.
+var controlFlags = map[string]string{
+	"-D":                  "the receiver replaces all kernel rules with the configured ones on start, so -D is unnecessary",
+	"-e":                  "use the immutable setting to lock the configuration; auditing is enabled on start",
+	"-b":                  "use the backlog_limit setting",
+	"-f":                  "use the failure_mode setting",
+	"-r":                  "use the rate_limit setting",
+	"--backlog_wait_time": "use the backpressure_strategy setting",
+}
+
+// loadRules parses and builds audit_rules, then each file matched by
+// audit_rule_files. It has no side effects, so validating twice cannot
+// double the rules.
+func loadRules(cfg *Config) (ruleSet, error) {
+	var set ruleSet
+	var errs []error
+	seen := map[string]string{} // binary form -> source of its first occurrence
+
+	add := func(source, text string) {
+		r, err := buildRule(source, text)
+		if err == nil {
+			if first, dup := seen[string(r.wire)]; dup {
+				err = fmt.Errorf("%s: rule %q duplicates the rule at %s", source, text, first)
+			} else {
+				seen[string(r.wire)] = source
+				set.rules = append(set.rules, r)
+				return
+			}
+		}
+		if cfg.IgnoreErrors {
+			set.warnings = append(set.warnings, err.Error())
+			return
+		}
+		errs = append(errs, err)
+	}
+
+	forEachRuleLine(cfg.AuditRules, func(line int, text string) {
+		add(fmt.Sprintf("audit_rules line %d", line), text)
+	})
+
+	files, err := ruleFiles(cfg.AuditRuleFiles)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, file := range files {
+		content, err := os.ReadFile(file)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("audit_rule_files: cannot read %s: %w", file, err))
+			continue
+		}
+		forEachRuleLine(string(content), func(line int, text string) {
+			add(fmt.Sprintf("%s:%d", file, line), text)
+		})
+	}
+	return set, errors.Join(errs...)
+}
+
+// ruleFiles expands the globs in order, sorting each pattern's matches.
+func ruleFiles(patterns []string) ([]string, error) {
+	var files []string
+	for _, pattern := range patterns {
+		matches, err := filepath.Glob(pattern)
+		if err != nil {
+			return nil, fmt.Errorf("audit_rule_files: bad pattern %q: %w", pattern, err)
+		}
+		slices.Sort(matches)
+		files = append(files, matches...)
+	}
+	return files, nil
+}
+
+// forEachRuleLine calls fn for each line that holds a rule, skipping blank
+// lines and # comments; line numbers start at 1.
+func forEachRuleLine(content string, fn func(line int, text string)) {
+	scanner := bufio.NewScanner(strings.NewReader(content))
+	scanner.Buffer(make([]byte, 0, 4096), len(content)+1)
+	for n := 1; scanner.Scan(); n++ {
+		text := strings.TrimSpace(scanner.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		fn(n, text)
+	}
+}
+
+func buildRule(source, text string) (auditRule, error) {
+	if fields := strings.Fields(text); len(fields) > 0 {
+		if hint, isControl := controlFlags[fields[0]]; isControl {
+			return auditRule{}, fmt.Errorf("%s: %q is not supported: %s", source, text, hint)
+		}
+	}
+	parsed, err := flags.Parse(text)
+	if err != nil {
+		return auditRule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
+	}
+	if parsed.TypeOf() == rule.DeleteAllRuleType {
+		return auditRule{}, fmt.Errorf("%s: %q is not supported: %s", source, text, controlFlags["-D"])
+	}
+	wire, err := rule.Build(parsed)
+	if err != nil {
+		return auditRule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
+	}
+	return auditRule{source: source, text: text, wire: wire}, nil
+}

@@ -1,0 +1,230 @@
+//go:build linux
+
+package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+
+import (
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/elastic/go-libaudit/v2/aucoalesce"
+	"github.com/elastic/go-libaudit/v2/auparse"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+const attrPrefix = "audit.kernel."
+
+// translateOptions are the settings that change what a record holds.
+type translateOptions struct {
+	includeRawMessage bool
+	includeWarnings   bool
+}
+
+// translate fills lr from one normalized event and the raw records it was
+// built from. It is a pure function of its arguments.
+func translate(ev *aucoalesce.Event, msgs []*auparse.AuditMessage, observed time.Time, opts translateOptions, lr plog.LogRecord) {
+	recordType := strings.ToLower(ev.Type.String())
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Timestamp))
+	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
+	lr.SetEventName(attrPrefix + recordType)
+	if ev.Result == "fail" || ev.Category == aucoalesce.EventTypeAnomaly || ev.Category == aucoalesce.EventTypeAnomalyResponse {
+		lr.SetSeverityNumber(plog.SeverityNumberWarn)
+		lr.SetSeverityText("WARN")
+	} else {
+		lr.SetSeverityNumber(plog.SeverityNumberInfo)
+		lr.SetSeverityText("INFO")
+	}
+	lr.Body().SetStr(summary(ev))
+
+	attrs := lr.Attributes()
+	attrs.EnsureCapacity(32)
+	attrs.PutInt(attrPrefix+"sequence", int64(ev.Sequence))
+	attrs.PutStr(attrPrefix+"record_type", recordType)
+	attrs.PutStr(attrPrefix+"category", ev.Category.String())
+	putStr(attrs, attrPrefix+"result", ev.Result)
+	putStr(attrs, attrPrefix+"session", ev.Session)
+	putStr(attrs, attrPrefix+"action", ev.Summary.Action)
+	putStr(attrs, attrPrefix+"how", ev.Summary.How)
+	putStr(attrs, attrPrefix+"actor.primary", ev.Summary.Actor.Primary)
+	putStr(attrs, attrPrefix+"actor.secondary", ev.Summary.Actor.Secondary)
+	for key, id := range ev.User.IDs {
+		attrs.PutStr(attrPrefix+"actor.attrs."+key, resolvedID(ev, key, id))
+	}
+	putMap(attrs, attrPrefix+"actor.selinux.", ev.User.SELinux)
+	putStr(attrs, attrPrefix+"thing.primary", ev.Summary.Object.Primary)
+	putStr(attrs, attrPrefix+"thing.secondary", ev.Summary.Object.Secondary)
+	putStr(attrs, attrPrefix+"thing.what", ev.Summary.Object.Type)
+	if ev.File != nil {
+		putMap(attrs, attrPrefix+"thing.selinux.", ev.File.SELinux)
+	}
+	if len(ev.Tags) > 0 {
+		attrs.PutEmptySlice(attrPrefix + "key").FromRaw(stringsToAny(ev.Tags))
+	}
+
+	data := eventData(ev, msgs)
+	for key, value := range data {
+		if socketKey, ok := strings.CutPrefix(key, "socket_"); ok {
+			attrs.PutStr(attrPrefix+"socket."+socketKey, value)
+			continue
+		}
+		attrs.PutStr(attrPrefix+"data."+key, value)
+	}
+	if len(ev.Paths) > 0 {
+		paths := attrs.PutEmptySlice(attrPrefix + "paths")
+		paths.EnsureCapacity(len(ev.Paths))
+		for _, p := range ev.Paths {
+			m := paths.AppendEmpty().SetEmptyMap()
+			for k, v := range p {
+				m.PutStr(k, v)
+			}
+		}
+	}
+	if opts.includeRawMessage || opts.includeWarnings {
+		raw := attrs.PutEmptySlice(attrPrefix + "messages")
+		for _, m := range msgs {
+			raw.AppendEmpty().SetStr("type=" + m.RecordType.String() + " msg=" + m.RawData)
+		}
+	}
+	if opts.includeWarnings && len(ev.Warnings) > 0 {
+		warnings := attrs.PutEmptySlice(attrPrefix + "warnings")
+		for _, w := range ev.Warnings {
+			warnings.AppendEmpty().SetStr(w.Error())
+		}
+	}
+
+	putSemanticConventions(ev, attrs)
+}
+
+// putSemanticConventions adds the OpenTelemetry semantic-convention
+// attributes that the event has.
+func putSemanticConventions(ev *aucoalesce.Event, attrs pcommon.Map) {
+	putInt(attrs, "process.pid", ev.Process.PID)
+	putInt(attrs, "process.parent_pid", ev.Process.PPID)
+	putStr(attrs, "process.executable.path", ev.Process.Exe)
+	switch {
+	case ev.Process.Exe != "":
+		attrs.PutStr("process.executable.name", path.Base(ev.Process.Exe))
+	case ev.Process.Name != "":
+		attrs.PutStr("process.executable.name", ev.Process.Name)
+	}
+	putStr(attrs, "process.command_line", ev.Process.Title)
+	if len(ev.Process.Args) > 0 {
+		attrs.PutEmptySlice("process.command_args").FromRaw(stringsToAny(ev.Process.Args))
+	}
+	putStr(attrs, "process.working_directory", ev.Process.CWD)
+	if uid, ok := ev.User.IDs["uid"]; ok && uid != "unset" {
+		attrs.PutStr("user.id", uid)
+		putStr(attrs, "user.name", ev.User.Names["uid"])
+	}
+	if ev.File != nil {
+		putStr(attrs, "file.path", ev.File.Path)
+		putStr(attrs, "file.inode", ev.File.Inode)
+		putStr(attrs, "file.mode", ev.File.Mode)
+		putStr(attrs, "file.owner.id", ev.File.UID)
+		putStr(attrs, "file.owner.name", ev.File.Owner)
+		putStr(attrs, "file.group.id", ev.File.GID)
+		putStr(attrs, "file.group.name", ev.File.Group)
+	}
+	putAddress(attrs, "source.", ev.Source)
+	putAddress(attrs, "destination.", ev.Dest)
+}
+
+func putAddress(attrs pcommon.Map, prefix string, addr *aucoalesce.Address) {
+	if addr == nil {
+		return
+	}
+	if addr.IP != "" {
+		attrs.PutStr(prefix+"address", addr.IP)
+	} else {
+		putStr(attrs, prefix+"address", addr.Path)
+	}
+	putInt(attrs, prefix+"port", addr.Port)
+}
+
+// summary is "<actor> <action> <thing> via <how>", skipping empty parts.
+func summary(ev *aucoalesce.Event) string {
+	parts := make([]string, 0, 5)
+	for _, p := range []string{ev.Summary.Actor.Primary, ev.Summary.Action, ev.Summary.Object.Primary} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if ev.Summary.How != "" {
+		parts = append(parts, "via", ev.Summary.How)
+	}
+	return strings.Join(parts, " ")
+}
+
+// eventData returns every field of the event's records that no other
+// audit.kernel.* attribute holds. aucoalesce moves some fields out of its
+// Data map (pid, exe, cwd, ... into Process; a login's addr into Source);
+// they are put back from the records because Auditbeat's document keeps
+// them under data.
+func eventData(ev *aucoalesce.Event, msgs []*auparse.AuditMessage) map[string]string {
+	data := make(map[string]string, len(ev.Data)+8)
+	for k, v := range ev.Data {
+		data[k] = v
+	}
+	for _, msg := range msgs {
+		switch msg.RecordType {
+		case auparse.AUDIT_PATH, auparse.AUDIT_EXECVE, auparse.AUDIT_SOCKADDR, auparse.AUDIT_EOE:
+			continue // held by paths, process.command_args and socket.*
+		}
+		fields, err := msg.Data()
+		if err != nil {
+			continue // aucoalesce reported it in ev.Warnings
+		}
+		for k, v := range fields {
+			if _, present := data[k]; present || representedElsewhere(k) {
+				continue
+			}
+			data[k] = v
+		}
+	}
+	return data
+}
+
+// representedElsewhere tells whether a record field has an attribute of its
+// own: result, session, actor.attrs (ids) and actor.selinux (subj_*).
+func representedElsewhere(key string) bool {
+	return key == "result" || key == "ses" || key == "items" ||
+		strings.HasSuffix(key, "uid") || strings.HasSuffix(key, "gid") ||
+		strings.HasPrefix(key, "subj_")
+}
+
+// resolvedID is the name resolve_ids found for an id, or the id itself.
+func resolvedID(ev *aucoalesce.Event, key, id string) string {
+	if name, ok := ev.User.Names[key]; ok && name != "" {
+		return name
+	}
+	return id
+}
+
+func putStr(attrs pcommon.Map, key, value string) {
+	if value != "" {
+		attrs.PutStr(key, value)
+	}
+}
+
+func putInt(attrs pcommon.Map, key, value string) {
+	if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+		attrs.PutInt(key, n)
+	}
+}
+
+func putMap(attrs pcommon.Map, prefix string, m map[string]string) {
+	for k, v := range m {
+		attrs.PutStr(prefix+k, v)
+	}
+}
+
+func stringsToAny(values []string) []any {
+	out := make([]any, len(values))
+	for i, v := range slices.Clip(values) {
+		out[i] = v
+	}
+	return out
+}
