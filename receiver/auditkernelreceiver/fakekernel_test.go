@@ -23,7 +23,7 @@ type fakeKernel struct {
 	errs        chan error
 	interrupted chan struct{}
 	interrupt   atomic.Bool
-	status      libaudit.AuditStatus
+	lost        atomic.Uint32
 	closed      atomic.Int32
 }
 
@@ -32,7 +32,6 @@ func newFakeKernel(msgs []*libaudit.RawAuditMessage) *fakeKernel {
 		msgs:        make(chan *libaudit.RawAuditMessage, len(msgs)+1),
 		errs:        make(chan error, 16),
 		interrupted: make(chan struct{}),
-		status:      libaudit.AuditStatus{FeatureBitmap: libaudit.AuditFeatureBitmapBacklogWaitTime},
 	}
 	for _, m := range msgs {
 		f.msgs <- m
@@ -65,8 +64,7 @@ func (f *fakeKernel) Interrupt() {
 }
 
 func (f *fakeKernel) Status() (*libaudit.AuditStatus, error) {
-	s := f.status
-	return &s, nil
+	return &libaudit.AuditStatus{FeatureBitmap: libaudit.AuditFeatureBitmapBacklogWaitTime, Lost: f.lost.Load()}, nil
 }
 
 func (f *fakeKernel) Close() error {

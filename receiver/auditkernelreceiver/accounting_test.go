@@ -1,0 +1,40 @@
+//go:build linux
+
+package auditkernelreceiver
+
+import (
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestLostCounter(t *testing.T) {
+	var c lostCounter
+	assert.Equal(t, int64(0), c.observe(100), "the first reading is the baseline")
+	assert.Equal(t, int64(0), c.observe(100))
+	assert.Equal(t, int64(7), c.observe(107))
+	assert.Equal(t, int64(3), c.observe(3), "a smaller reading is a reset, not 2^32 lost")
+	assert.Equal(t, int64(2), c.observe(5))
+	c = lostCounter{}
+	c.observe(math.MaxUint32 - 1)
+	assert.Equal(t, int64(1), c.observe(math.MaxUint32))
+}
+
+func TestSequenceTracker(t *testing.T) {
+	var s sequenceTracker
+	assert.Equal(t, int64(0), s.observe(10))
+	assert.Equal(t, int64(0), s.observe(11))
+	assert.Equal(t, int64(3), s.observe(15), "12, 13, 14 missing")
+	assert.Equal(t, int64(0), s.observe(15), "duplicate")
+	assert.Equal(t, int64(0), s.observe(13), "late: fills a gap counted before, never 2^32")
+	assert.Equal(t, int64(1), s.observe(18), "16 and 17 missing, less the credit for 13")
+	assert.Equal(t, int64(0), s.observe(19))
+
+	s = sequenceTracker{}
+	s.observe(math.MaxUint32 - 1)
+	assert.Equal(t, int64(0), s.observe(math.MaxUint32))
+	assert.Equal(t, int64(0), s.observe(0), "rollover is a step of one")
+	assert.Equal(t, int64(1), s.observe(2))
+	assert.Equal(t, int64(0), s.observe(math.MaxUint32), "late across the rollover")
+}
