@@ -105,8 +105,8 @@ func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
 		slices.Sort(conflicts)
 		return errors.New(strings.Join(conflicts, "; "))
 	}
-	type plain Config // without the Unmarshal method, so this does not recurse
-	return confmap.NewFromStringMap(raw).Unmarshal((*plain)(cfg))
+	type config Config // without the Unmarshal method, so this does not recurse
+	return confmap.NewFromStringMap(raw).Unmarshal((*config)(cfg))
 }
 
 // Validate checks every setting and parses every audit rule.
