@@ -36,6 +36,9 @@ type netlinkKernel struct {
 	sock     *netlinkSocket
 	unicast  bool
 	statusMu sync.Mutex // the control socket is used by the status poller and Close
+	// selfRule is the installed rule that excludes this process; it is
+	// removed on Close so that a later process reusing the PID is audited.
+	selfRule *auditRule
 }
 
 // kernelPlan is what newNetlinkKernel decided, logged once at start.
@@ -225,9 +228,12 @@ func (k *netlinkKernel) replaceRules(rules ruleSet) error {
 	if err != nil {
 		return err
 	}
-	for _, r := range append([]auditRule{self}, rules.rules...) {
+	for i, r := range append([]auditRule{self}, rules.rules...) {
 		if err := k.control.AddRule(r.wire); err != nil {
 			return fmt.Errorf("install audit rule from %s %q: %w", r.source, r.text, err)
+		}
+		if i == 0 {
+			k.selfRule = &self
 		}
 	}
 	return nil
@@ -303,6 +309,12 @@ func (k *netlinkKernel) Close() error {
 	k.statusMu.Lock()
 	defer k.statusMu.Unlock()
 	var errs []error
+	if k.selfRule != nil {
+		if err := k.control.DeleteRule(k.selfRule.wire); err != nil {
+			errs = append(errs, fmt.Errorf("remove the self-exclusion audit rule: %w", err))
+		}
+		k.selfRule = nil
+	}
 	if k.data != nil {
 		// Clears the audit PID when SetPID was called.
 		errs = append(errs, k.data.Close())

@@ -408,6 +408,9 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 		require.NoError(t, r.Shutdown(context.Background()))
 		require.NoError(t, r.Shutdown(context.Background()), "Shutdown is idempotent")
 		assert.Equal(t, uint32(0), kernelStatus(t).PID, "Shutdown releases the audit PID")
+		rules := kernelRules(t)
+		assert.Equal(t, []string{"-w /etc/akt-lifecycle-nonexistent-dir -p wa -k akt_lifecycle"}, rules,
+			"Shutdown removes the self-exclusion rule, so a process reusing the PID is audited; configured rules stay")
 	}
 
 	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop(), newNetlinkKernel)
