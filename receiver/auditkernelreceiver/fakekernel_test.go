@@ -78,7 +78,7 @@ func readRawLog(t testing.TB, name string) []*libaudit.RawAuditMessage {
 	t.Helper()
 	f, err := os.Open("../../testdata/raw/" + name)
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { require.NoError(t, f.Close()) }()
 	var msgs []*libaudit.RawAuditMessage
 	scanner := bufio.NewScanner(f)
 	scanner.Buffer(nil, 1<<20)

@@ -54,8 +54,7 @@ func newNetlinkKernel(cfg *Config, rules ruleSet, logger *zap.Logger) (kernelCon
 	}
 	k := &netlinkKernel{control: control}
 	if err := k.setUp(cfg, rules, logger); err != nil {
-		k.Close()
-		return nil, err
+		return nil, errors.Join(err, k.Close())
 	}
 	return k, nil
 }

@@ -46,7 +46,7 @@ func requireKernel(t *testing.T) {
 	if err != nil {
 		t.Skipf("kernel test skipped: audit netlink socket unavailable (kernel without CONFIG_AUDIT, or not the initial network namespace): %v", err)
 	}
-	defer client.Close()
+	defer func() { assert.NoError(t, client.Close()) }()
 	status, err := client.GetStatus()
 	if err != nil {
 		t.Skipf("kernel test skipped: cannot read the kernel audit status: %v", err)
@@ -65,7 +65,7 @@ func requireKernel(t *testing.T) {
 func restoreKernel(t *testing.T, was *libaudit.AuditStatus, rules [][]byte) {
 	client, err := libaudit.NewAuditClient(nil)
 	require.NoError(t, err)
-	defer client.Close()
+	defer func() { assert.NoError(t, client.Close()) }()
 	_, err = client.DeleteRules()
 	assert.NoError(t, err)
 	for _, r := range rules {
@@ -103,7 +103,7 @@ func kernelStatus(t *testing.T) *libaudit.AuditStatus {
 	t.Helper()
 	client, err := libaudit.NewAuditClient(nil)
 	require.NoError(t, err)
-	defer client.Close()
+	defer func() { assert.NoError(t, client.Close()) }()
 	status, err := client.GetStatus()
 	require.NoError(t, err)
 	return status
@@ -240,7 +240,7 @@ func TestKernelConnect(t *testing.T) {
 	requireKernel(t)
 	listener, err := net.Listen("tcp4", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer listener.Close()
+	defer func() { assert.NoError(t, listener.Close()) }()
 	port := listener.Addr().(*net.TCPAddr).Port
 	cfg := defaultConfig()
 	cfg.AuditRules = "-a always,exit -F arch=b64 -S connect -k akt_connect"
@@ -265,7 +265,7 @@ func sendUserLogin(t *testing.T) {
 	t.Helper()
 	client, err := libaudit.NewAuditClient(nil)
 	require.NoError(t, err)
-	defer client.Close()
+	defer func() { assert.NoError(t, client.Close()) }()
 	text := `op=login acct=28696E76616C6964207573657229 exe="/usr/sbin/sshd" hostname=? addr=179.38.151.221 terminal=sshd res=failed`
 	_, err = client.Netlink.Send(syscall.NetlinkMessage{
 		Header: syscall.NlMsghdr{Type: uint16(auparse.AUDIT_USER_LOGIN), Flags: syscall.NLM_F_REQUEST},

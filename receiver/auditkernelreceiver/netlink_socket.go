@@ -37,8 +37,7 @@ func openNetlinkSocket(groups uint32, receiveBuffer int) (*netlinkSocket, error)
 	}
 	s := &netlinkSocket{fd: fd, wakeFd: -1, buf: make([]byte, unix.NLMSG_HDRLEN+libaudit.AuditMessageMaxLength)}
 	if err := s.init(groups, receiveBuffer); err != nil {
-		s.Close()
-		return nil, err
+		return nil, errors.Join(err, s.Close())
 	}
 	return s, nil
 }

@@ -52,7 +52,8 @@ func newReader(cfg *Config, conn kernelConn, queue chan<- queuedEvent, drop bool
 // run reads until the connection is interrupted, then flushes the events
 // still being reassembled.
 func (r *reader) run(ctx context.Context) {
-	defer r.reassembler.Close()
+	// Close flushes the events still in flight; it fails only when already closed.
+	defer func() { _ = r.reassembler.Close() }()
 	lastMaintain := time.Now()
 	for {
 		msg, err := r.conn.Receive(maintainInterval)

@@ -4,7 +4,6 @@ package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiv
 
 import (
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,9 +59,7 @@ func translate(ev *aucoalesce.Event, msgs []*auparse.AuditMessage, observed time
 	if ev.File != nil {
 		putMap(attrs, attrPrefix+"thing.selinux.", ev.File.SELinux)
 	}
-	if len(ev.Tags) > 0 {
-		attrs.PutEmptySlice(attrPrefix + "key").FromRaw(stringsToAny(ev.Tags))
-	}
+	putStrings(attrs, attrPrefix+"key", ev.Tags)
 
 	data := eventData(ev, msgs)
 	for key, value := range data {
@@ -111,9 +108,7 @@ func putSemanticConventions(ev *aucoalesce.Event, attrs pcommon.Map) {
 		attrs.PutStr("process.executable.name", ev.Process.Name)
 	}
 	putStr(attrs, "process.command_line", ev.Process.Title)
-	if len(ev.Process.Args) > 0 {
-		attrs.PutEmptySlice("process.command_args").FromRaw(stringsToAny(ev.Process.Args))
-	}
+	putStrings(attrs, "process.command_args", ev.Process.Args)
 	putStr(attrs, "process.working_directory", ev.Process.CWD)
 	if uid, ok := ev.User.IDs["uid"]; ok && uid != "unset" {
 		attrs.PutStr("user.id", uid)
@@ -221,10 +216,13 @@ func putMap(attrs pcommon.Map, prefix string, m map[string]string) {
 	}
 }
 
-func stringsToAny(values []string) []any {
-	out := make([]any, len(values))
-	for i, v := range slices.Clip(values) {
-		out[i] = v
+func putStrings(attrs pcommon.Map, key string, values []string) {
+	if len(values) == 0 {
+		return
 	}
-	return out
+	slice := attrs.PutEmptySlice(key)
+	slice.EnsureCapacity(len(values))
+	for _, v := range values {
+		slice.AppendEmpty().SetStr(v)
+	}
 }
