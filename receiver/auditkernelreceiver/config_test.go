@@ -165,3 +165,13 @@ func TestIgnoreErrorsTurnsBadRulesIntoWarnings(t *testing.T) {
 	assert.Contains(t, rules.warnings[0], "audit_rules line 2")
 	assert.Contains(t, rules.warnings[1], "audit_rules line 3")
 }
+
+func TestPrependRuleKeepsItsFlag(t *testing.T) {
+	appended, err := buildRule("a", "-a always,exit -S openat -k k")
+	require.NoError(t, err)
+	prepended, err := buildRule("b", "-A always,exit -S openat -k k")
+	require.NoError(t, err)
+	assert.Zero(t, appended.wire[0]&auditFilterPrepend)
+	assert.NotZero(t, prepended.wire[0]&auditFilterPrepend)
+	assert.Equal(t, appended.wire[1:], prepended.wire[1:], "only the prepend flag differs")
+}

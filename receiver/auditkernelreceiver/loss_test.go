@@ -112,3 +112,22 @@ func TestIncompleteEventIsEvicted(t *testing.T) {
 	require.Equal(t, 1, sink.LogRecordCount(), "flushed incomplete, not lost")
 	metadatatest.AssertEqualReceiverAuditkernelReassemblerEvictions(t, tt, sum(1), ignoreTime, ignoreExemplars)
 }
+
+// Control replies and AUDIT_REPLACE probes are not events; a record whose
+// header cannot be parsed is counted, and none of it panics.
+func TestNonEventAndMalformedMessages(t *testing.T) {
+	msgs := []*libaudit.RawAuditMessage{
+		{Type: auparse.AuditMessageType(libaudit.AuditGet), Data: make([]byte, 40)},
+		{Type: auparse.AUDIT_REPLACE, Data: []byte{1, 2, 3, 4}},
+		{Type: auparse.AUDIT_USER_LOGIN, Data: []byte("no header at all")},
+		{Type: auparse.AUDIT_USER_LOGIN, Data: []byte("audit(1492896301.818:): pid=1")},
+		{Type: auparse.AUDIT_USER_LOGIN, Data: []byte{0xff, 0xfe, 0x00}},
+	}
+	msgs = append(msgs, readRawLog(t, "user_login.log")...)
+	fake := newFakeKernel(msgs)
+	sink := new(consumertest.LogsSink)
+	tt := runWithTelemetry(t, fake, sink)
+	require.Equal(t, 1, sink.LogRecordCount())
+	metadatatest.AssertEqualReceiverAuditkernelMessagesReceived(t, tt, sum(6), ignoreTime, ignoreExemplars)
+	metadatatest.AssertEqualReceiverAuditkernelUserspaceDrops(t, tt, sum(3), ignoreTime, ignoreExemplars)
+}

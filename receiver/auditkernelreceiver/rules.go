@@ -4,6 +4,7 @@ package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiv
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +22,9 @@ type auditRule struct {
 	text   string
 	wire   rule.WireFormat
 }
+
+// auditFilterPrepend is the kernel's AUDIT_FILTER_PREPEND rule flag.
+const auditFilterPrepend = 0x10
 
 // ruleSet is the outcome of loading the configured rules.
 type ruleSet struct {
@@ -131,6 +135,11 @@ func buildRule(source, text string) (auditRule, error) {
 	wire, err := rule.Build(parsed)
 	if err != nil {
 		return auditRule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
+	}
+	if parsed.TypeOf() == rule.PrependSyscallRuleType {
+		// rule.Build drops the difference between -A and -a; the kernel reads
+		// it from AUDIT_FILTER_PREPEND in the rule's first word (its flags).
+		binary.NativeEndian.PutUint32(wire, binary.NativeEndian.Uint32(wire)|auditFilterPrepend)
 	}
 	return auditRule{source: source, text: text, wire: wire}, nil
 }
