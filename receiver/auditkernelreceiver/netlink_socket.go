@@ -3,6 +3,7 @@
 package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -139,9 +140,7 @@ func (s *netlinkSocket) wait(timeout time.Duration) (bool, error) {
 
 // interrupt wakes a reader blocked in wait; it stays signalled.
 func (s *netlinkSocket) interrupt() {
-	var one [8]byte
-	*(*uint64)(unsafe.Pointer(&one[0])) = 1
-	_, _ = unix.Write(s.wakeFd, one[:])
+	_, _ = unix.Write(s.wakeFd, binary.NativeEndian.AppendUint64(nil, 1))
 }
 
 // Close implements io.Closer.
