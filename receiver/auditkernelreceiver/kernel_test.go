@@ -42,6 +42,7 @@ func requireKernel(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("kernel test skipped: needs root (CAP_AUDIT_CONTROL and CAP_AUDIT_READ) to use the audit netlink socket")
 	}
+	lockKernel(t)
 	client, err := libaudit.NewAuditClient(nil)
 	if err != nil {
 		t.Skipf("kernel test skipped: audit netlink socket unavailable (kernel without CONFIG_AUDIT, or not the initial network namespace): %v", err)
@@ -60,6 +61,19 @@ func requireKernel(t *testing.T) {
 	rules, err := client.GetRules()
 	require.NoError(t, err)
 	t.Cleanup(func() { restoreKernel(t, status, rules) })
+}
+
+// kernelLockPath serialises kernel tests across processes (several test binaries,
+// a developer's second shell): only one process may own the unicast socket.
+var kernelLockPath = filepath.Join(os.TempDir(), "auditkernel-kernel-tests.lock")
+
+func lockKernel(t *testing.T) {
+	t.Helper()
+	f, err := os.OpenFile(kernelLockPath, os.O_CREATE|os.O_RDWR, 0o600)
+	require.NoError(t, err)
+	require.NoError(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX))
+	// Registered first, so it runs last: after restoreKernel.
+	t.Cleanup(func() { assert.NoError(t, f.Close()) })
 }
 
 func restoreKernel(t *testing.T, was *libaudit.AuditStatus, rules [][]byte) {
@@ -248,8 +262,9 @@ func TestKernelConnect(t *testing.T) {
 
 	pid := run(t, exec.Command("/bin/bash", "-c", fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d", port)))
 
+	// bash may connect to other sockets first (nscd, a resolver): wait for ours.
 	lr := waitForRecord(t, sink, func(a map[string]any) bool {
-		return hasKey(a, "akt_connect") && a["process.pid"] == int64(pid)
+		return hasKey(a, "akt_connect") && a["process.pid"] == int64(pid) && a["destination.port"] == int64(port)
 	})
 	attrs := lr.Attributes().AsRaw()
 	assert.Equal(t, "connected-to", attrs["audit.kernel.action"])
