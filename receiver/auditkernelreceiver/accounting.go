@@ -36,24 +36,32 @@ type sequenceTracker struct {
 	credit int64
 }
 
-// observe returns the number of newly missing sequence numbers that seq
-// reveals: 0 for the first event, a duplicate or a late event (which fills
-// a gap counted before, so it is credited against the next gap).
-func (t *sequenceTracker) observe(seq uint32) int64 {
+// sequenceGap is what one observed sequence number reveals: count newly
+// missing sequence numbers, all of them within [first, last].
+type sequenceGap struct {
+	count       int64
+	first, last uint32
+}
+
+// observe returns the gap that seq reveals: none for the first event, a
+// duplicate or a late event (which fills a gap counted before, so it is
+// credited against the next gap).
+func (t *sequenceTracker) observe(seq uint32) sequenceGap {
 	if !t.started {
 		t.highest, t.started = seq, true
-		return 0
+		return sequenceGap{}
 	}
 	step := int32(seq - t.highest)
 	if step < 0 {
 		t.credit++
 	}
 	if step <= 0 {
-		return 0
+		return sequenceGap{}
 	}
+	gap := sequenceGap{count: int64(step - 1), first: t.highest + 1, last: seq - 1}
 	t.highest = seq
-	gap := int64(step - 1)
-	settled := min(gap, t.credit)
+	settled := min(gap.count, t.credit)
 	t.credit -= settled
-	return gap - settled
+	gap.count -= settled
+	return gap
 }

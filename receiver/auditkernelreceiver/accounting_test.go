@@ -23,18 +23,25 @@ func TestLostCounter(t *testing.T) {
 
 func TestSequenceTracker(t *testing.T) {
 	var s sequenceTracker
-	assert.Equal(t, int64(0), s.observe(10))
-	assert.Equal(t, int64(0), s.observe(11))
-	assert.Equal(t, int64(3), s.observe(15), "12, 13, 14 missing")
-	assert.Equal(t, int64(0), s.observe(15), "duplicate")
-	assert.Equal(t, int64(0), s.observe(13), "late: fills a gap counted before, never 2^32")
-	assert.Equal(t, int64(1), s.observe(18), "16 and 17 missing, less the credit for 13")
-	assert.Equal(t, int64(0), s.observe(19))
+	assert.Equal(t, sequenceGap{}, s.observe(10))
+	assert.Equal(t, sequenceGap{count: 3, first: 11, last: 13}, s.observe(14), "11, 12, 13 missing")
+	s = sequenceTracker{}
+	s.observe(10)
+	assert.Equal(t, int64(0), s.observe(11).count)
+	assert.Equal(t, int64(3), s.observe(15).count, "12, 13, 14 missing")
+	assert.Equal(t, int64(0), s.observe(15).count, "duplicate")
+	assert.Equal(t, int64(0), s.observe(13).count, "late: fills a gap counted before, never 2^32")
+	assert.Equal(t, int64(1), s.observe(18).count, "16 and 17 missing, less the credit for 13")
+	assert.Equal(t, int64(0), s.observe(19).count)
 
 	s = sequenceTracker{}
 	s.observe(math.MaxUint32 - 1)
-	assert.Equal(t, int64(0), s.observe(math.MaxUint32))
-	assert.Equal(t, int64(0), s.observe(0), "rollover is a step of one")
-	assert.Equal(t, int64(1), s.observe(2))
-	assert.Equal(t, int64(0), s.observe(math.MaxUint32), "late across the rollover")
+	assert.Equal(t, int64(0), s.observe(math.MaxUint32).count)
+	assert.Equal(t, int64(0), s.observe(0).count, "rollover is a step of one")
+	assert.Equal(t, sequenceGap{count: 1, first: 1, last: 1}, s.observe(2))
+	assert.Equal(t, int64(0), s.observe(math.MaxUint32).count, "late across the rollover")
+
+	s = sequenceTracker{}
+	s.observe(math.MaxUint32 - 1)
+	assert.Equal(t, sequenceGap{count: 2, first: math.MaxUint32, last: 0}, s.observe(1), "a gap across the rollover")
 }

@@ -68,6 +68,12 @@ type Config struct {
 	Reassembler ReassemblerConfig `mapstructure:"reassembler"`
 	// SocketBufferSize is the netlink socket's receive buffer in bytes; 0 keeps the system default.
 	SocketBufferSize int `mapstructure:"socket_buffer_size"`
+	// KernelStatusInterval is how often the kernel's lost counter, backlog and
+	// audit PID are read.
+	KernelStatusInterval time.Duration `mapstructure:"kernel_status_interval"`
+	// RuleCheckInterval is how often the kernel's rules are compared with the
+	// configured ones and re-installed when they drifted; 0 disables it.
+	RuleCheckInterval time.Duration `mapstructure:"rule_check_interval"`
 }
 
 // ReassemblerConfig tunes event reassembly and the internal queue.
@@ -80,6 +86,9 @@ type ReassemblerConfig struct {
 	// netlink reader and the pipeline.
 	QueueSize int `mapstructure:"queue_size"`
 }
+
+// minInterval keeps the periodic kernel checks from becoming a busy loop.
+const minInterval = 100 * time.Millisecond
 
 // auditbeatAliasPrefix is how Auditbeat's audit kernel metricset spells its settings.
 const auditbeatAliasPrefix = "kernel."
@@ -132,6 +141,12 @@ func (cfg *Config) Validate() error {
 	)
 	if cfg.Reassembler.Timeout <= 0 || cfg.Reassembler.Timeout > time.Minute {
 		errs = append(errs, fmt.Errorf("reassembler.timeout %v is out of range: use a duration above 0 and at most 1m", cfg.Reassembler.Timeout))
+	}
+	if cfg.KernelStatusInterval < minInterval {
+		errs = append(errs, fmt.Errorf("kernel_status_interval %v is too short: use at least %v", cfg.KernelStatusInterval, minInterval))
+	}
+	if cfg.RuleCheckInterval != 0 && cfg.RuleCheckInterval < minInterval {
+		errs = append(errs, fmt.Errorf("rule_check_interval %v is invalid: use 0 to disable the check, or at least %v", cfg.RuleCheckInterval, minInterval))
 	}
 	if cfg.Immutable && cfg.SocketType == socketTypeMulticast {
 		errs = append(errs, errors.New("immutable: true needs the unicast socket (it installs rules, then locks them); it cannot be combined with socket_type: multicast"))

@@ -38,6 +38,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		ResolveIDs:           true,
 		FailureMode:          "silent",
 		BacklogLimit:         8192,
+		KernelStatusInterval: 15 * time.Second,
+		RuleCheckInterval:    time.Minute,
 		BackpressureStrategy: "auto",
 		Reassembler:          ReassemblerConfig{MaxInFlight: 50, Timeout: 2 * time.Second, QueueSize: 8192},
 	}, cfg)

@@ -37,6 +37,8 @@ func createDefaultConfig() component.Config {
 			Timeout:     2 * time.Second,
 			QueueSize:   8192,
 		},
+		KernelStatusInterval: 15 * time.Second,
+		RuleCheckInterval:    time.Minute,
 	}
 }
 

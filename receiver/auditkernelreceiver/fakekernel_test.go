@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,6 +26,16 @@ type fakeKernel struct {
 	interrupt   atomic.Bool
 	lost        atomic.Uint32
 	closed      atomic.Int32
+	// Unicast: ours is the registered PID, holder the kernel's audit PID.
+	ours, holder atomic.Uint32
+	registered   atomic.Int32
+	reopenErr    error // returned by every Reopen
+	reopened     atomic.Int32
+
+	mu       sync.Mutex
+	managed  []auditRule // what the receiver installed
+	rules    [][]byte    // what the kernel has
+	installs int
 }
 
 func newFakeKernel(msgs []*libaudit.RawAuditMessage) *fakeKernel {
@@ -64,7 +75,49 @@ func (f *fakeKernel) Interrupt() {
 }
 
 func (f *fakeKernel) Status() (*libaudit.AuditStatus, error) {
-	return &libaudit.AuditStatus{FeatureBitmap: libaudit.AuditFeatureBitmapBacklogWaitTime, Lost: f.lost.Load()}, nil
+	return &libaudit.AuditStatus{FeatureBitmap: libaudit.AuditFeatureBitmapBacklogWaitTime, Lost: f.lost.Load(), PID: f.holder.Load()}, nil
+}
+
+func (f *fakeKernel) Reopen() error {
+	f.reopened.Add(1)
+	return f.reopenErr
+}
+
+func (f *fakeKernel) PID() uint32 { return f.ours.Load() }
+
+func (f *fakeKernel) Register() error {
+	f.registered.Add(1)
+	f.holder.Store(f.ours.Load())
+	return nil
+}
+
+func (f *fakeKernel) ManagedRules() []auditRule {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.managed
+}
+
+func (f *fakeKernel) Rules() ([][]byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.rules, nil
+}
+
+func (f *fakeKernel) InstallRules() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.installs++
+	f.rules = nil
+	for _, r := range f.managed {
+		f.rules = append(f.rules, listedForm(r.wire))
+	}
+	return nil
+}
+
+func (f *fakeKernel) setRules(rules [][]byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = rules
 }
 
 func (f *fakeKernel) Close() error {

@@ -21,8 +21,23 @@ type kernelConn interface {
 	Receive(timeout time.Duration) (*libaudit.RawAuditMessage, error)
 	// Interrupt wakes Receive for good; it is safe to call from any goroutine.
 	Interrupt()
+	// Reopen replaces a failed data socket with a new one (and registers it
+	// as the audit PID in unicast mode). Only the reading goroutine calls it.
+	Reopen() error
 	// Status reads the kernel's audit status.
 	Status() (*libaudit.AuditStatus, error)
+	// PID is the audit PID this receiver registered, 0 in multicast mode.
+	PID() uint32
+	// Register registers this receiver as the audit PID again after the
+	// kernel released it.
+	Register() error
+	// ManagedRules are the rules this receiver installed and keeps in place,
+	// nil when it does not manage the kernel's rules.
+	ManagedRules() []auditRule
+	// Rules lists the kernel's rules in binary form.
+	Rules() ([][]byte, error)
+	// InstallRules replaces the kernel's rules with ManagedRules.
+	InstallRules() error
 	// Close releases the audit PID (unicast) and the sockets.
 	Close() error
 }

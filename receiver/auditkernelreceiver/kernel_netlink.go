@@ -31,14 +31,23 @@ var unicastOwner sync.Mutex
 
 // netlinkKernel is the kernel reached over netlink.
 type netlinkKernel struct {
-	control  *libaudit.AuditClient // status, settings and rules
-	data     *libaudit.AuditClient // the subscription; unicast registers its PID
-	sock     *netlinkSocket
-	unicast  bool
-	statusMu sync.Mutex // the control socket is used by the status poller and Close
+	control *libaudit.AuditClient // status, settings and rules
+	// data is the subscription; unicast registers its PID. The reading
+	// goroutine replaces it in Reopen; sockMu orders that against Interrupt.
+	data        *libaudit.AuditClient
+	sock        *netlinkSocket
+	sockMu      sync.Mutex
+	interrupted bool
+	groups      uint32 // multicast groups of the data socket
+	bufferSize  int
+	unicast     bool
+	statusMu    sync.Mutex // the control socket is used by the status monitor and Close
 	// selfRule is the installed rule that excludes this process; it is
 	// removed on Close so that a later process reusing the PID is audited.
 	selfRule *auditRule
+	// rules are the configured rules while this receiver manages the
+	// kernel's rules (unicast, not locked), otherwise nil.
+	rules []auditRule
 }
 
 // kernelPlan is what newNetlinkKernel decided, logged once at start.
@@ -120,12 +129,29 @@ func (k *netlinkKernel) subscribeMulticast(cfg *Config, status *libaudit.AuditSt
 			logger.Info("enabled kernel auditing")
 		}
 	}
-	sock, err := openNetlinkSocket(libaudit.NetlinkGroupReadLog, cfg.SocketBufferSize)
+	k.groups, k.bufferSize = libaudit.NetlinkGroupReadLog, cfg.SocketBufferSize
+	return k.openData()
+}
+
+// openData opens the data socket and, in unicast mode, registers it as the
+// audit PID.
+func (k *netlinkKernel) openData() error {
+	sock, err := openNetlinkSocket(k.groups, k.bufferSize)
 	if err != nil {
 		return err
 	}
-	k.sock = sock
-	k.data = &libaudit.AuditClient{Netlink: sock}
+	data := &libaudit.AuditClient{Netlink: sock}
+	if k.unicast {
+		if err := data.SetPID(libaudit.WaitForReply); err != nil {
+			return errors.Join(fmt.Errorf("register as the audit PID: %w", err), sock.Close())
+		}
+	}
+	k.sockMu.Lock()
+	defer k.sockMu.Unlock()
+	k.sock, k.data = sock, data
+	if k.interrupted {
+		sock.interrupt()
+	}
 	return nil
 }
 
@@ -144,14 +170,9 @@ func (k *netlinkKernel) subscribeUnicast(cfg *Config, rules ruleSet, status *lib
 		return err
 	}
 
-	sock, err := openNetlinkSocket(0, cfg.SocketBufferSize)
-	if err != nil {
+	k.bufferSize = cfg.SocketBufferSize
+	if err := k.openData(); err != nil {
 		return err
-	}
-	k.sock = sock
-	k.data = &libaudit.AuditClient{Netlink: sock}
-	if err := k.data.SetPID(libaudit.WaitForReply); err != nil {
-		return fmt.Errorf("register as the audit PID: %w", err)
 	}
 	if cfg.Immutable && !locked {
 		if err := k.control.SetImmutable(libaudit.WaitForReply); err != nil {
@@ -201,8 +222,11 @@ func (k *netlinkKernel) configure(cfg *Config, rules ruleSet, status *libaudit.A
 		}
 	}
 	if len(rules.rules) > 0 {
-		if err := k.replaceRules(rules); err != nil {
+		if err := k.replaceRules(rules.rules); err != nil {
 			return err
+		}
+		if !cfg.Immutable {
+			k.rules = rules.rules
 		}
 		logger.Info("installed audit rules", zap.Int("rules", len(rules.rules)))
 	}
@@ -219,7 +243,7 @@ func (k *netlinkKernel) configure(cfg *Config, rules ruleSet, status *libaudit.A
 // replaceRules deletes every kernel rule, then installs a rule that stops the
 // kernel auditing this process (our own reads and writes would feed back
 // into the stream) followed by the configured rules.
-func (k *netlinkKernel) replaceRules(rules ruleSet) error {
+func (k *netlinkKernel) replaceRules(rules []auditRule) error {
 	if _, err := k.control.DeleteRules(); err != nil {
 		return fmt.Errorf("delete existing audit rules: %w", err)
 	}
@@ -227,7 +251,7 @@ func (k *netlinkKernel) replaceRules(rules ruleSet) error {
 	if err != nil {
 		return err
 	}
-	for i, r := range append([]auditRule{self}, rules.rules...) {
+	for i, r := range append([]auditRule{self}, rules...) {
 		if err := k.control.AddRule(r.wire); err != nil {
 			return fmt.Errorf("install audit rule from %s %q: %w", r.source, r.text, err)
 		}
@@ -293,9 +317,53 @@ func (k *netlinkKernel) Receive(timeout time.Duration) (*libaudit.RawAuditMessag
 }
 
 func (k *netlinkKernel) Interrupt() {
+	k.sockMu.Lock()
+	defer k.sockMu.Unlock()
+	k.interrupted = true
 	if k.sock != nil {
 		k.sock.interrupt()
 	}
+}
+
+func (k *netlinkKernel) Reopen() error {
+	// Closing the old socket first releases the audit PID, which the kernel
+	// would otherwise refuse to hand to the new one (EEXIST). Its error is
+	// of no use: the socket already failed.
+	_ = k.data.Close()
+	return k.openData()
+}
+
+func (k *netlinkKernel) PID() uint32 {
+	if !k.unicast {
+		return 0
+	}
+	return uint32(os.Getpid())
+}
+
+func (k *netlinkKernel) Register() error {
+	// NoWait: the reply arrives on the data socket, where the reader drops it.
+	return k.data.SetPID(libaudit.NoWait)
+}
+
+func (k *netlinkKernel) ManagedRules() []auditRule {
+	k.statusMu.Lock()
+	defer k.statusMu.Unlock()
+	if k.rules == nil || k.selfRule == nil {
+		return nil
+	}
+	return append([]auditRule{*k.selfRule}, k.rules...)
+}
+
+func (k *netlinkKernel) Rules() ([][]byte, error) {
+	k.statusMu.Lock()
+	defer k.statusMu.Unlock()
+	return k.control.GetRules()
+}
+
+func (k *netlinkKernel) InstallRules() error {
+	k.statusMu.Lock()
+	defer k.statusMu.Unlock()
+	return k.replaceRules(k.rules)
 }
 
 func (k *netlinkKernel) Status() (*libaudit.AuditStatus, error) {

@@ -5,11 +5,13 @@ package auditkernelreceiver
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
 	libaudit "github.com/elastic/go-libaudit/v2"
 	"github.com/elastic/go-libaudit/v2/auparse"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
@@ -74,13 +76,55 @@ func TestLossIsCounted(t *testing.T) {
 
 	tt := runWithTelemetry(t, fake, sink)
 
-	require.Equal(t, 483, sink.LogRecordCount())
+	require.Len(t, eventRecords(sink.AllLogs()), 483)
 	metadatatest.AssertEqualReceiverAuditkernelMessagesReceived(t, tt, sum(int64(len(msgs))), ignoreTime, ignoreExemplars)
 	metadatatest.AssertEqualReceiverAuditkernelEventsEmitted(t, tt, sum(483), ignoreTime, ignoreExemplars)
 	metadatatest.AssertEqualReceiverAuditkernelSequenceGaps(t, tt, sum(3), ignoreTime, ignoreExemplars)
 	metadatatest.AssertEqualReceiverAuditkernelSocketOverruns(t, tt, sum(2), ignoreTime, ignoreExemplars)
 	metadatatest.AssertEqualReceiverAuditkernelKernelLost(t, tt, sum(7), ignoreTime, ignoreExemplars)
 	require.Equal(t, int32(1), fake.closed.Load())
+
+	// The markers in the stream add up to the same losses, and say where.
+	markers := notices(sink.AllLogs(), eventNameLost)
+	require.NotEmpty(t, markers)
+	totals := map[string]int64{}
+	first, last := int64(math.MaxInt64), int64(0)
+	for _, m := range markers {
+		assert.Equal(t, plog.SeverityNumberWarn, m.SeverityNumber())
+		attrs := m.Attributes().AsRaw()
+		for _, k := range []string{"kernel", "sequence_gaps", "userspace", "socket_overruns"} {
+			totals[k] += attrs[eventNameLost+"."+k].(int64)
+		}
+		if f, ok := attrs[eventNameLost+".sequence.first"].(int64); ok {
+			first, last = min(first, f), max(last, attrs[eventNameLost+".sequence.last"].(int64))
+		}
+	}
+	assert.Equal(t, map[string]int64{"kernel": 7, "sequence_gaps": 3, "userspace": 0, "socket_overruns": 2}, totals)
+	assert.Equal(t, []int64{2200, 2301}, []int64{first, last})
+}
+
+// A marker the consumer refused is not lost: its counts are carried by the
+// next marker, which says what was lost since the last one that arrived.
+func TestMarkerCarriesLossesUntilDelivered(t *testing.T) {
+	fake := newFakeKernel(readRawLog(t, "execve.log"))
+	var calls int
+	sink := new(consumertest.LogsSink)
+	next, err := consumer.NewLogs(func(ctx context.Context, ld plog.Logs) error {
+		calls++
+		if calls <= 2 { // the events, then the marker counting them
+			return consumererror.NewPermanent(errors.New("backend says no"))
+		}
+		return sink.ConsumeLogs(ctx, ld)
+	})
+	require.NoError(t, err)
+
+	runWithTelemetry(t, fake, next)
+
+	markers := notices(sink.AllLogs(), eventNameLost)
+	require.Len(t, markers, 1)
+	attrs := markers[0].Attributes().AsRaw()
+	assert.Equal(t, int64(2), attrs[eventNameLost+".userspace"], "the refused events, from the refused marker")
+	assert.Equal(t, int64(7), attrs[eventNameLost+".kernel"])
 }
 
 func TestRefusedEventsAreCountedAsDrops(t *testing.T) {
@@ -109,7 +153,7 @@ func TestIncompleteEventIsEvicted(t *testing.T) {
 	fake := newFakeKernel(msgs)
 	sink := new(consumertest.LogsSink)
 	tt := runWithTelemetry(t, fake, sink)
-	require.Equal(t, 1, sink.LogRecordCount(), "flushed incomplete, not lost")
+	require.Len(t, eventRecords(sink.AllLogs()), 1, "flushed incomplete, not lost")
 	metadatatest.AssertEqualReceiverAuditkernelReassemblerEvictions(t, tt, sum(1), ignoreTime, ignoreExemplars)
 }
 
@@ -127,7 +171,7 @@ func TestNonEventAndMalformedMessages(t *testing.T) {
 	fake := newFakeKernel(msgs)
 	sink := new(consumertest.LogsSink)
 	tt := runWithTelemetry(t, fake, sink)
-	require.Equal(t, 1, sink.LogRecordCount())
+	require.Len(t, eventRecords(sink.AllLogs()), 1)
 	metadatatest.AssertEqualReceiverAuditkernelMessagesReceived(t, tt, sum(6), ignoreTime, ignoreExemplars)
 	metadatatest.AssertEqualReceiverAuditkernelUserspaceDrops(t, tt, sum(3), ignoreTime, ignoreExemplars)
 }

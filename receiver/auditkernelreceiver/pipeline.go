@@ -5,8 +5,12 @@ package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiv
 import (
 	"context"
 	"os"
+	"slices"
+	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
@@ -17,11 +21,26 @@ import (
 // maxBatch bounds how many queued events go into one ConsumeLogs call.
 const maxBatch = 1024
 
+// Retry of a batch the next consumer refused with a retryable error: the
+// queue in front absorbs the delay (and the reader drops, counted, when it
+// is full), so the wait is bounded to keep memory and latency bounded.
+const (
+	retryInitialInterval = 100 * time.Millisecond
+	retryMaxInterval     = 5 * time.Second
+	retryMaxElapsed      = 30 * time.Second
+)
+
+// maxPendingDrifts bounds the rule drift reports kept while the next
+// consumer refuses them; the check runs again at the next interval.
+const maxPendingDrifts = 16
+
 // pipeline turns queued events into log records and hands them to the next
-// consumer, batching whatever is already queued into one call.
+// consumer, batching whatever is already queued into one call, and adds the
+// receiver's notices (loss markers, rule drift) to the same stream.
 type pipeline struct {
 	queue     chan queuedEvent
 	next      consumer.Logs
+	losses    *losses
 	obsrecv   *receiverhelper.ObsReport
 	telemetry *metadata.TelemetryBuilder
 	logger    *zap.Logger
@@ -29,9 +48,13 @@ type pipeline struct {
 	opts      translateOptions
 	hostname  string
 	version   string
+	wake      chan struct{} // a notice is due
+
+	mu     sync.Mutex
+	drifts []ruleDrift
 }
 
-func newPipeline(cfg *Config, next consumer.Logs, obsrecv *receiverhelper.ObsReport, telemetry *metadata.TelemetryBuilder, logger *zap.Logger, version string) *pipeline {
+func newPipeline(cfg *Config, next consumer.Logs, losses *losses, obsrecv *receiverhelper.ObsReport, telemetry *metadata.TelemetryBuilder, logger *zap.Logger, version string) *pipeline {
 	hostname, err := os.Hostname()
 	if err != nil {
 		logger.Warn("cannot read the host name; host.name is left out", zap.Error(err))
@@ -39,6 +62,7 @@ func newPipeline(cfg *Config, next consumer.Logs, obsrecv *receiverhelper.ObsRep
 	return &pipeline{
 		queue:     make(chan queuedEvent, cfg.Reassembler.QueueSize),
 		next:      next,
+		losses:    losses,
 		obsrecv:   obsrecv,
 		telemetry: telemetry,
 		logger:    logger,
@@ -46,58 +70,144 @@ func newPipeline(cfg *Config, next consumer.Logs, obsrecv *receiverhelper.ObsRep
 		opts:      translateOptions{includeRawMessage: cfg.IncludeRawMessage, includeWarnings: cfg.IncludeWarnings},
 		hostname:  hostname,
 		version:   version,
+		wake:      losses.due,
 	}
 }
 
-// run consumes the queue until it is closed and drained.
-func (p *pipeline) run() {
-	for first := range p.queue {
-		batch := []queuedEvent{first}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case ev, ok := <-p.queue:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, ev)
-			default:
-				break fill
+// reportDrift queues a rule drift record; it never blocks.
+func (p *pipeline) reportDrift(d ruleDrift) {
+	p.keepDrifts([]ruleDrift{d})
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *pipeline) keepDrifts(drifts []ruleDrift) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.drifts = append(p.drifts, drifts...)
+	if extra := len(p.drifts) - maxPendingDrifts; extra > 0 {
+		p.logger.Warn("discarding undelivered rule drift reports", zap.Int("reports", extra))
+		p.drifts = slices.Delete(p.drifts, 0, extra)
+	}
+}
+
+func (p *pipeline) takeDrifts() []ruleDrift {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	drifts := p.drifts
+	p.drifts = nil
+	return drifts
+}
+
+// run consumes the queue until it is closed and drained, and emits notices
+// when they are due. Retries stop waiting once stopping is closed. It ends
+// when the queue is drained and counted, which closes after the final count
+// of losses, is closed too, emitting what was counted last.
+func (p *pipeline) run(stopping, counted <-chan struct{}) {
+	queue := p.queue
+	for queue != nil || counted != nil {
+		select {
+		case first, ok := <-queue:
+			if !ok {
+				queue = nil
+				continue
 			}
+			p.deliver(p.fill(first), stopping)
+		case <-p.wake:
+			p.deliver(nil, stopping)
+		case <-counted:
+			counted = nil
 		}
-		p.consume(batch)
 	}
+	p.deliver(nil, stopping)
 }
 
-func (p *pipeline) consume(batch []queuedEvent) {
-	ctx := p.obsrecv.StartLogsOp(context.Background())
+// fill adds to first whatever is queued already, up to maxBatch.
+func (p *pipeline) fill(first queuedEvent) []queuedEvent {
+	batch := []queuedEvent{first}
+	for len(batch) < maxBatch {
+		select {
+		case ev, ok := <-p.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, ev)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// deliver translates batch, adds the due notices after it (a loss marker
+// follows the events that revealed the loss) and hands them on. Whatever
+// is refused is counted; the notices' counts wait for the next marker.
+func (p *pipeline) deliver(batch []queuedEvent, stopping <-chan struct{}) {
 	logs := p.newLogs()
 	records := logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-	records.EnsureCapacity(len(batch))
+	records.EnsureCapacity(len(batch) + 1)
+	seqs := make([]uint32, 0, len(batch))
 	for _, qe := range batch {
+		seq := qe.msgs[0].Sequence
 		ev, err := normalize(qe.msgs, p.resolve)
 		if err != nil {
-			p.telemetry.ReceiverAuditkernelUserspaceDrops.Add(ctx, 1)
-			p.logger.Warn("dropped an audit event that cannot be normalized", zap.Error(err),
-				zap.Uint32("sequence", qe.msgs[0].Sequence))
+			p.losses.userspaceDrop(context.Background(), 1, seq)
+			p.logger.Warn("dropped an audit event that cannot be normalized", zap.Error(err), zap.Uint32("sequence", seq))
 			continue
 		}
 		translate(ev, qe.msgs, qe.received, p.opts, records.AppendEmpty())
+		seqs = append(seqs, seq)
 	}
-	count := records.Len()
-	if count == 0 {
+	lost, hasLoss := p.losses.take()
+	if hasLoss {
+		translateLossMarker(lost, time.Now(), records.AppendEmpty())
+	}
+	drifts := p.takeDrifts()
+	for _, d := range drifts {
+		translateRuleDrift(d, records.AppendEmpty())
+	}
+	if records.Len() == 0 {
 		return
 	}
-	err := p.next.ConsumeLogs(ctx, logs)
-	p.obsrecv.EndLogsOp(ctx, metadata.Type.String(), count, err)
+	ctx := p.obsrecv.StartLogsOp(context.Background())
+	err := p.send(ctx, logs, stopping)
+	p.obsrecv.EndLogsOp(ctx, metadata.Type.String(), records.Len(), err)
 	if err != nil {
-		p.telemetry.ReceiverAuditkernelUserspaceDrops.Add(ctx, int64(count))
-		p.logger.Error("the next consumer refused audit events; they are dropped", zap.Int("events", count), zap.Error(err))
+		p.losses.restore(lost)
+		p.keepDrifts(drifts)
+		if len(seqs) > 0 {
+			p.losses.userspaceDrop(ctx, int64(len(seqs)), seqs...)
+		}
+		p.logger.Error("the next consumer refused audit events; they are dropped", zap.Int("events", len(seqs)), zap.Error(err))
 		return
 	}
-	p.telemetry.ReceiverAuditkernelEventsEmitted.Add(ctx, int64(count))
+	if len(seqs) > 0 {
+		p.telemetry.ReceiverAuditkernelEventsEmitted.Add(ctx, int64(len(seqs)))
+	}
 }
 
+// send hands logs to the next consumer, retrying retryable errors with an
+// exponential backoff for at most retryMaxElapsed, and not at all once the
+// receiver is stopping.
+func (p *pipeline) send(ctx context.Context, logs plog.Logs, stopping <-chan struct{}) error {
+	deadline := time.Now().Add(retryMaxElapsed)
+	wait := retryInitialInterval
+	for {
+		err := p.next.ConsumeLogs(ctx, logs)
+		if err == nil || consumererror.IsPermanent(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		p.logger.Debug("the next consumer failed; retrying", zap.Duration("in", wait), zap.Error(err))
+		select {
+		case <-stopping:
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, retryMaxInterval)
+	}
+}
 // newLogs returns Logs with one resource (this host) and one scope (this receiver).
 func (p *pipeline) newLogs() plog.Logs {
 	logs := plog.NewLogs()

@@ -5,6 +5,7 @@ package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiv
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	libaudit "github.com/elastic/go-libaudit/v2"
@@ -17,8 +18,13 @@ import (
 // maintainInterval bounds how late a timed-out event is flushed.
 const maintainInterval = 250 * time.Millisecond
 
-// readErrorBackoff keeps a persistent socket error from becoming a busy loop.
-const readErrorBackoff = 100 * time.Millisecond
+// A socket that fails to read is reopened, waiting reopenBackoff before the
+// first attempt and doubling it; after reopenAttempts failures the receiver
+// gives up, as the socket cannot be had back.
+const (
+	reopenBackoff  = 100 * time.Millisecond
+	reopenAttempts = 6
+)
 
 // queuedEvent is one reassembled event on its way to the pipeline.
 type queuedEvent struct {
@@ -35,12 +41,14 @@ type reader struct {
 	drop        bool // drop when the queue is full instead of blocking
 	reassembler *libaudit.Reassembler
 	sequences   sequenceTracker
+	losses      *losses
+	health      *health
 	telemetry   *metadata.TelemetryBuilder
 	logger      *zap.Logger
 }
 
-func newReader(cfg *Config, conn kernelConn, queue chan<- queuedEvent, drop bool, telemetry *metadata.TelemetryBuilder, logger *zap.Logger) (*reader, error) {
-	r := &reader{conn: conn, queue: queue, drop: drop, telemetry: telemetry, logger: logger}
+func newReader(cfg *Config, conn kernelConn, queue chan<- queuedEvent, drop bool, losses *losses, health *health, telemetry *metadata.TelemetryBuilder, logger *zap.Logger) (*reader, error) {
+	r := &reader{conn: conn, queue: queue, drop: drop, losses: losses, health: health, telemetry: telemetry, logger: logger}
 	reassembler, err := libaudit.NewReassembler(cfg.Reassembler.MaxInFlight, cfg.Reassembler.Timeout, r)
 	if err != nil {
 		return nil, err
@@ -61,14 +69,11 @@ func (r *reader) run(ctx context.Context) {
 		case errors.Is(err, errInterrupted):
 			return
 		case errors.Is(err, errSocketOverrun):
-			r.telemetry.ReceiverAuditkernelSocketOverruns.Add(ctx, 1)
+			r.losses.socketOverrun(ctx)
 			r.logger.Warn("audit messages lost: the socket receive buffer overran; raise socket_buffer_size or make the rules more selective")
 		case err != nil:
-			r.logger.Error("reading audit messages failed", zap.Error(err))
-			select {
-			case <-ctx.Done():
+			if !r.reopen(ctx, err) {
 				return
-			case <-time.After(readErrorBackoff):
 			}
 		case msg != nil:
 			r.handle(ctx, msg)
@@ -80,6 +85,31 @@ func (r *reader) run(ctx context.Context) {
 	}
 }
 
+// reopen replaces the failed socket, reporting the receiver degraded
+// meanwhile and failed when it cannot. It returns false when reading must stop.
+func (r *reader) reopen(ctx context.Context, readErr error) bool {
+	r.logger.Error("reading audit messages failed; reopening the audit socket", zap.Error(readErr))
+	r.health.set(conditionSocket, fmt.Errorf("the audit socket failed and is being reopened: %w", readErr))
+	wait := reopenBackoff
+	var err error
+	for range reopenAttempts {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+		if err = r.conn.Reopen(); err == nil {
+			r.logger.Info("reopened the audit socket")
+			r.health.set(conditionSocket, nil)
+			return true
+		}
+		r.logger.Warn("reopening the audit socket failed", zap.Error(err))
+		wait *= 2
+	}
+	r.health.fail(fmt.Errorf("the audit socket failed (%w) and could not be reopened: %w", readErr, err))
+	return false
+}
+
 func (r *reader) handle(ctx context.Context, raw *libaudit.RawAuditMessage) {
 	r.telemetry.ReceiverAuditkernelMessagesReceived.Add(ctx, 1)
 	if !isEventMessage(raw.Type) {
@@ -88,7 +118,7 @@ func (r *reader) handle(ctx context.Context, raw *libaudit.RawAuditMessage) {
 	// string() copies: raw.Data is the socket's read buffer.
 	msg, err := auparse.Parse(raw.Type, string(raw.Data))
 	if err != nil {
-		r.telemetry.ReceiverAuditkernelUserspaceDrops.Add(ctx, 1)
+		r.losses.userspaceDrop(ctx, 1)
 		r.logger.Warn("dropped an audit record whose header cannot be parsed", zap.Error(err),
 			zap.Uint16("type", uint16(raw.Type)), zap.ByteString("data", truncate(raw.Data, 256)))
 		return
@@ -99,8 +129,8 @@ func (r *reader) handle(ctx context.Context, raw *libaudit.RawAuditMessage) {
 // ReassemblyComplete implements libaudit.Stream.
 func (r *reader) ReassemblyComplete(msgs []*auparse.AuditMessage) {
 	ctx := context.Background()
-	if gap := r.sequences.observe(msgs[0].Sequence); gap > 0 {
-		r.telemetry.ReceiverAuditkernelSequenceGaps.Add(ctx, gap)
+	if gap := r.sequences.observe(msgs[0].Sequence); gap.count > 0 {
+		r.losses.sequenceGap(ctx, gap)
 	}
 	if !completesEvent(msgs) {
 		r.telemetry.ReceiverAuditkernelReassemblerEvictions.Add(ctx, 1)
@@ -113,7 +143,7 @@ func (r *reader) ReassemblyComplete(msgs []*auparse.AuditMessage) {
 	select {
 	case r.queue <- ev:
 	default:
-		r.telemetry.ReceiverAuditkernelUserspaceDrops.Add(ctx, 1)
+		r.losses.userspaceDrop(ctx, 1, msgs[0].Sequence)
 	}
 }
 

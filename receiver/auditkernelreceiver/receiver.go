@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
@@ -17,9 +16,6 @@ import (
 
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
-
-// statusInterval is how often the kernel's lost counter and backlog are read.
-const statusInterval = 15 * time.Second
 
 // auditReceiver owns the lifecycle: Start opens the kernel and starts the
 // reader (reader.go) and the pipeline (pipeline.go); Shutdown stops them in
@@ -59,7 +55,7 @@ func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs, open op
 
 // Start configures the kernel and subscribes, failing fast with the cause
 // when it cannot, then receives in the background.
-func (r *auditReceiver) Start(_ context.Context, _ component.Host) error {
+func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped || r.conn != nil {
@@ -91,12 +87,16 @@ func (r *auditReceiver) Start(_ context.Context, _ component.Host) error {
 	// Background work outlives Start's context, as the collector documents.
 	ctx, cancel := context.WithCancel(context.Background()) //nolint:contextcheck // lives until Shutdown
 	r.cancel = cancel
-	r.pipeline = newPipeline(r.cfg, r.next, r.obsrecv, r.telemetry, logger, r.set.BuildInfo.Version)
-	reader, err := newReader(r.cfg, conn, r.pipeline.queue, drop, r.telemetry, logger)
+	losses := newLosses(r.telemetry)
+	health := newHealth(host, logger)
+	r.pipeline = newPipeline(r.cfg, r.next, losses, r.obsrecv, r.telemetry, logger, r.set.BuildInfo.Version)
+	reader, err := newReader(r.cfg, conn, r.pipeline.queue, drop, losses, health, r.telemetry, logger)
 	if err != nil {
 		cancel()
 		return errors.Join(err, conn.Close())
 	}
+	mon := &monitor{conn: conn, losses: losses, health: health, drifts: r.pipeline.reportDrift, telemetry: r.telemetry, logger: logger}
+	monitored := make(chan struct{})
 	r.wg.Add(3)
 	go func() {
 		defer r.wg.Done()
@@ -105,11 +105,12 @@ func (r *auditReceiver) Start(_ context.Context, _ component.Host) error {
 	}()
 	go func() {
 		defer r.wg.Done()
-		r.pipeline.run()
+		defer close(monitored)
+		mon.run(ctx, r.cfg.KernelStatusInterval, r.cfg.RuleCheckInterval)
 	}()
 	go func() {
 		defer r.wg.Done()
-		r.pollStatus(ctx)
+		r.pipeline.run(ctx.Done(), monitored)
 	}()
 	return nil
 }
@@ -145,34 +146,4 @@ func (r *auditReceiver) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("auditkernel: shutdown: %w", ctx.Err())
 	}
 	return r.conn.Close()
-}
-
-// pollStatus reports the kernel's lost counter and backlog until ctx ends,
-// and once more then.
-func (r *auditReceiver) pollStatus(ctx context.Context) {
-	var lost lostCounter
-	poll := func() {
-		status, err := r.conn.Status()
-		if err != nil {
-			r.set.Logger.Debug("cannot read kernel audit status", zap.Error(err))
-			return
-		}
-		r.telemetry.ReceiverAuditkernelKernelBacklog.Record(context.Background(), int64(status.Backlog))
-		if delta := lost.observe(status.Lost); delta > 0 {
-			r.telemetry.ReceiverAuditkernelKernelLost.Add(context.Background(), delta)
-			r.set.Logger.Warn("the kernel lost audit records", zap.Int64("lost", delta), zap.Uint32("backlog", status.Backlog))
-		}
-	}
-	poll()
-	ticker := time.NewTicker(statusInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			poll()
-			return
-		case <-ticker.C:
-			poll()
-		}
-	}
 }

@@ -32,7 +32,27 @@ func replay(t *testing.T, cfg *Config, files ...string) []plog.LogRecord {
 	require.NoError(t, r.Start(context.Background(), nil))
 	require.Eventually(t, func() bool { return len(fake.msgs) == 0 }, 5*time.Second, time.Millisecond)
 	require.NoError(t, r.Shutdown(context.Background()))
-	return logRecords(sink.AllLogs())
+	return eventRecords(sink.AllLogs())
+}
+
+// eventRecords are the records of audit events, without the receiver's notices.
+func eventRecords(all []plog.Logs) []plog.LogRecord {
+	return filterRecords(all, func(name string) bool { return name != eventNameLost && name != eventNameRulesDrift })
+}
+
+// notices are the receiver's records named name.
+func notices(all []plog.Logs, name string) []plog.LogRecord {
+	return filterRecords(all, func(n string) bool { return n == name })
+}
+
+func filterRecords(all []plog.Logs, keep func(eventName string) bool) []plog.LogRecord {
+	var out []plog.LogRecord
+	for _, lr := range logRecords(all) {
+		if keep(lr.EventName()) {
+			out = append(out, lr)
+		}
+	}
+	return out
 }
 
 func logRecords(all []plog.Logs) []plog.LogRecord {

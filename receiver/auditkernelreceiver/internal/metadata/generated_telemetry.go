@@ -31,6 +31,7 @@ type TelemetryBuilder struct {
 	ReceiverAuditkernelKernelLost           metric.Int64Counter
 	ReceiverAuditkernelMessagesReceived     metric.Int64Counter
 	ReceiverAuditkernelReassemblerEvictions metric.Int64Counter
+	ReceiverAuditkernelRulesDrifted         metric.Int64Counter
 	ReceiverAuditkernelRulesInstalled       metric.Int64Gauge
 	ReceiverAuditkernelSequenceGaps         metric.Int64Counter
 	ReceiverAuditkernelSocketOverruns       metric.Int64Counter
@@ -94,6 +95,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_receiver_auditkernel_reassembler_evictions",
 		metric.WithDescription("Number of events the reassembler flushed incomplete because they timed out or exceeded max_in_flight. [Alpha]"),
 		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverAuditkernelRulesDrifted, err = builder.meter.Int64Counter(
+		"otelcol_receiver_auditkernel_rules_drifted",
+		metric.WithDescription("Number of times the kernel's audit rules were found to differ from the configured ones (and were re-installed). [Alpha]"),
+		metric.WithUnit("{check}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ReceiverAuditkernelRulesInstalled, err = builder.meter.Int64Gauge(

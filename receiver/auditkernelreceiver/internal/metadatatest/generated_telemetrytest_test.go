@@ -24,6 +24,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ReceiverAuditkernelKernelLost.Add(context.Background(), 1)
 	tb.ReceiverAuditkernelMessagesReceived.Add(context.Background(), 1)
 	tb.ReceiverAuditkernelReassemblerEvictions.Add(context.Background(), 1)
+	tb.ReceiverAuditkernelRulesDrifted.Add(context.Background(), 1)
 	tb.ReceiverAuditkernelRulesInstalled.Record(context.Background(), 1)
 	tb.ReceiverAuditkernelSequenceGaps.Add(context.Background(), 1)
 	tb.ReceiverAuditkernelSocketOverruns.Add(context.Background(), 1)
@@ -41,6 +42,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverAuditkernelReassemblerEvictions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverAuditkernelRulesDrifted(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverAuditkernelRulesInstalled(t, testTel,
