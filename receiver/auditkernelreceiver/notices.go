@@ -38,7 +38,7 @@ func translateLossMarker(c lossCounts, now time.Time, lr plog.LogRecord) {
 // ruleDrift is a difference found between the configured rules and the
 // kernel's, and what was done about it.
 type ruleDrift struct {
-	detected time.Time
+	detected    time.Time
 	missing     []string // configured rules the kernel no longer had
 	extra       []string // kernel rules that were not configured
 	reinstalled bool

@@ -208,6 +208,7 @@ func (p *pipeline) send(ctx context.Context, logs plog.Logs, stopping <-chan str
 		wait = min(2*wait, retryMaxInterval)
 	}
 }
+
 // newLogs returns Logs with one resource (this host) and one scope (this receiver).
 func (p *pipeline) newLogs() plog.Logs {
 	logs := plog.NewLogs()
