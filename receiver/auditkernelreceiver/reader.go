@@ -22,8 +22,8 @@ const maintainInterval = 250 * time.Millisecond
 // first attempt and doubling it; after reopenAttempts failures the receiver
 // gives up, as the socket cannot be had back.
 const (
-	reopenBackoff  = 100 * time.Millisecond
-	reopenAttempts = 6
+	reopenBackoff  = 50 * time.Millisecond
+	reopenAttempts = 6 // over about 3 s
 )
 
 // queuedEvent is one reassembled event on its way to the pipeline.

@@ -78,7 +78,10 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 		r.telemetry.ReceiverAuditkernelRulesInstalled.Record(context.Background(), int64(len(rules.rules)))
 	}
 
-	drop := dropsInUserspace(r.cfg.BackpressureStrategy, r.kernelSupportsWait())
+	// This reading is also the baseline of the kernel's lost counter: losses
+	// before it are not this receiver's.
+	status, statusErr := conn.Status()
+	drop := dropsInUserspace(r.cfg.BackpressureStrategy, statusErr == nil && supportsBacklogWaitTime(status))
 	logger.Info("auditkernel receiver started",
 		zap.String("backpressure_strategy", r.cfg.BackpressureStrategy),
 		zap.Bool("drops_in_userspace_when_full", drop),
@@ -96,6 +99,9 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 		return errors.Join(err, conn.Close())
 	}
 	mon := &monitor{conn: conn, losses: losses, health: health, drifts: r.pipeline.reportDrift, telemetry: r.telemetry, logger: logger}
+	if statusErr == nil {
+		mon.lost.observe(status.Lost)
+	}
 	monitored := make(chan struct{})
 	r.wg.Add(3)
 	go func() {
@@ -113,11 +119,6 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 		r.pipeline.run(ctx.Done(), monitored)
 	}()
 	return nil
-}
-
-func (r *auditReceiver) kernelSupportsWait() bool {
-	status, err := r.conn.Status()
-	return err == nil && supportsBacklogWaitTime(status)
 }
 
 // Shutdown stops reading, flushes what was read through the pipeline and
