@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -134,13 +135,20 @@ func kernelRules(t *testing.T) []string {
 // when the test ends.
 func startKernelReceiver(t *testing.T, cfg *Config) (*auditReceiver, *consumertest.LogsSink) {
 	t.Helper()
-	require.NoError(t, cfg.Validate())
 	sink := new(consumertest.LogsSink)
-	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, sink, newNetlinkKernel)
+	return startKernelReceiverTo(t, cfg, sink), sink
+}
+
+// startKernelReceiverTo is startKernelReceiver with any next consumer; Shutdown
+// may also be called by the test.
+func startKernelReceiverTo(t *testing.T, cfg *Config, next consumer.Logs) *auditReceiver {
+	t.Helper()
+	require.NoError(t, cfg.Validate())
+	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, next, newNetlinkKernel)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { assert.NoError(t, r.Shutdown(context.Background())) })
-	return r, sink
+	return r
 }
 
 // waitForRecord returns the first record for which match is true.
@@ -319,14 +327,18 @@ func TestKernelInjectedUserLogin(t *testing.T) {
 }
 
 // TestHelperHoldAuditPID is not a test: run with holdPIDEnv set, it is a
-// stand-in for auditd that holds the unicast audit socket until killed.
+// stand-in for auditd that holds the unicast audit socket until killed, or
+// says why the kernel refused it.
 func TestHelperHoldAuditPID(t *testing.T) {
 	if os.Getenv(holdPIDEnv) == "" {
 		t.Skip("helper process for TestKernelAnotherProcessHoldsPID")
 	}
 	client, err := libaudit.NewAuditClient(nil)
 	require.NoError(t, err)
-	require.NoError(t, client.SetPID(libaudit.WaitForReply))
+	if err := client.SetPID(libaudit.WaitForReply); err != nil {
+		fmt.Println("refused:", err)
+		return
+	}
 	fmt.Println("holding")
 	for {
 		if _, err := client.Receive(false); err != nil && !strings.Contains(err.Error(), "no buffer") {
@@ -422,4 +434,61 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 	err = second.Start(context.Background(), componenttest.NewNopHost())
 	require.ErrorContains(t, err, "held by another auditkernel receiver in this collector")
 	require.NoError(t, second.Shutdown(context.Background()))
+}
+
+// Someone runs `auditctl -D` (and adds a rule of their own): the receiver
+// puts the configured rules back and says so in the stream.
+func TestKernelRuleDrift(t *testing.T) {
+	requireKernel(t)
+	cfg := defaultConfig()
+	cfg.AuditRules = "-w /etc/passwd -p wa -k identity\n-A always,exit -F arch=b64 -S connect -k akt_connect"
+	cfg.RuleCheckInterval = 200 * time.Millisecond
+	_, sink := startKernelReceiver(t, cfg)
+	installed := kernelRules(t)
+	require.Len(t, installed, 3)
+
+	out, err := exec.Command("auditctl", "-D").CombinedOutput()
+	require.NoError(t, err, string(out))
+	out, err = exec.Command("auditctl", "-a", "always,exit", "-F", "arch=b64", "-S", "unlink", "-k", "stranger").CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	var drift plog.LogRecord
+	require.Eventually(t, func() bool {
+		drifts := notices(sink.AllLogs(), eventNameRulesDrift)
+		if len(drifts) > 0 {
+			drift = drifts[0]
+		}
+		return len(drifts) > 0
+	}, 5*time.Second, 20*time.Millisecond)
+	attrs := drift.Attributes().AsRaw()
+	assert.ElementsMatch(t, []any{
+		fmt.Sprintf("-a never,exit -F pid=%d", os.Getpid()),
+		"-w /etc/passwd -p wa -k identity",
+		"-A always,exit -F arch=b64 -S connect -k akt_connect",
+	}, attrs[eventNameRulesDrift+".missing"])
+	assert.Equal(t, []any{"-a always,exit -F arch=b64 -S unlink -F key=stranger"}, attrs[eventNameRulesDrift+".extra"])
+	assert.Equal(t, true, attrs[eventNameRulesDrift+".reinstalled"])
+	assert.Equal(t, installed, kernelRules(t), "the configured rules are back, once")
+}
+
+// The kernel refuses to hand a live receiver's audit PID to another process
+// (EEXIST), so starting auditd while the receiver runs cannot steal the stream.
+func TestKernelPIDCannotBeTakenWhileRunning(t *testing.T) {
+	requireKernel(t)
+	cfg := defaultConfig()
+	cfg.SocketType = socketTypeUnicast
+	_, sink := startKernelReceiver(t, cfg)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldAuditPID$")
+	cmd.Env = append(os.Environ(), holdPIDEnv+"=1")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "refused: ")
+	assert.Contains(t, string(out), "file exists")
+	assert.Equal(t, uint32(os.Getpid()), kernelStatus(t).PID)
+
+	sendUserLogin(t)
+	waitForRecord(t, sink, func(a map[string]any) bool {
+		return a["audit.kernel.record_type"] == "user_login" && a["audit.kernel.data.pid"] == strconv.Itoa(os.Getpid())
+	})
 }
