@@ -157,7 +157,7 @@ func (k *netlinkKernel) openData() error {
 
 func (k *netlinkKernel) subscribeUnicast(cfg *Config, rules ruleSet, status *libaudit.AuditStatus, logger *zap.Logger) error {
 	if !unicastOwner.TryLock() {
-		return errors.New("the audit PID is held by another auditkernel receiver in this collector: only one receiver can use the unicast socket")
+		return fmt.Errorf("audit PID is held by process %d (this collector) for another auditkernel receiver: only one receiver can use the unicast socket", os.Getpid())
 	}
 	k.unicast = true
 	if holder := int(status.PID); holder != 0 && holder != os.Getpid() && processExists(holder) {

@@ -432,7 +432,7 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 	second, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop(), newNetlinkKernel)
 	require.NoError(t, err)
 	err = second.Start(context.Background(), componenttest.NewNopHost())
-	require.ErrorContains(t, err, "held by another auditkernel receiver in this collector")
+	require.ErrorContains(t, err, fmt.Sprintf("audit PID is held by process %d (this collector) for another auditkernel receiver", os.Getpid()))
 	require.NoError(t, second.Shutdown(context.Background()))
 }
 
