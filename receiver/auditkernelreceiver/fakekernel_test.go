@@ -78,6 +78,8 @@ func (f *fakeKernel) Status() (*libaudit.AuditStatus, error) {
 	return &libaudit.AuditStatus{FeatureBitmap: libaudit.AuditFeatureBitmapBacklogWaitTime, Lost: f.lost.Load(), PID: f.holder.Load()}, nil
 }
 
+func (*fakeKernel) Flush() error { return nil }
+
 func (f *fakeKernel) Reopen() error {
 	f.reopened.Add(1)
 	return f.reopenErr

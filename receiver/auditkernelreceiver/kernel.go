@@ -21,6 +21,10 @@ type kernelConn interface {
 	Receive(timeout time.Duration) (*libaudit.RawAuditMessage, error)
 	// Interrupt wakes Receive for good; it is safe to call from any goroutine.
 	Interrupt()
+	// Flush makes the kernel send what it still holds for this receiver:
+	// records it failed to send while the socket was full wait in its retry
+	// queue until the next record wakes it.
+	Flush() error
 	// Reopen replaces a failed data socket with a new one (and registers it
 	// as the audit PID in unicast mode). Only the reading goroutine calls it.
 	Reopen() error

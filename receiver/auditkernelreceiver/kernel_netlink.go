@@ -325,6 +325,21 @@ func (k *netlinkKernel) Interrupt() {
 	}
 }
 
+func (k *netlinkKernel) Flush() error {
+	if !k.unicast {
+		return nil // multicast copies are never retried
+	}
+	k.statusMu.Lock()
+	defer k.statusMu.Unlock()
+	status, err := k.control.GetStatus()
+	if err != nil {
+		return err
+	}
+	// Setting backlog_limit to its own value changes nothing but logs a
+	// CONFIG_CHANGE record, which wakes the kernel's sender.
+	return k.control.SetBacklogLimit(status.BacklogLimit, libaudit.WaitForReply)
+}
+
 func (k *netlinkKernel) Reopen() error {
 	// Closing the old socket first releases the audit PID, which the kernel
 	// would otherwise refuse to hand to the new one (EEXIST). Its error is

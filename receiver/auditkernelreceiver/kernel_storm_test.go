@@ -133,9 +133,10 @@ func waitForDrain(t *testing.T, c *stormConsumer) {
 	}, 30*time.Second, 500*time.Millisecond)
 }
 
-// A storm of audited syscalls while the next consumer blocks: the storming
-// process is not slowed down, memory stays bounded, and every event is
-// either delivered or counted as lost in the loss markers. With "auto" the
+// A storm of audited syscalls while the next consumer blocks, then an
+// immediate shutdown: the storming process is not slowed down, memory stays
+// bounded, and every event is either delivered or counted as lost in the
+// loss markers. With "auto" the
 // kernel drops (backlog_wait_time 0); with "both" this receiver drops too.
 func TestKernelStorm(t *testing.T) {
 	requireKernel(t)
@@ -162,6 +163,9 @@ func TestKernelStorm(t *testing.T) {
 			runtime.GC()
 			runtime.ReadMemStats(&during)
 			c.gate.Unlock()
+			// Shutdown itself must receive what the kernel still holds.
+			require.NoError(t, r.Shutdown(context.Background()))
+			return rate, int64(during.HeapInuse) - int64(before.HeapInuse)
 		}
 		waitForDrain(t, c)
 		require.NoError(t, r.Shutdown(context.Background()))
@@ -182,9 +186,10 @@ func TestKernelStorm(t *testing.T) {
 		t.Logf("%s, consumer blocked: %.0f calls/s (%.2f of not blocking), delivered %d, kernel lost %d records, gaps %d, userspace %d: accounted %d of %d; heap grew %d KiB",
 			strategy, rate, rate/freeRate, delivered, kernelLost, gaps, userspace, accounted, n, heapGrowth>>10)
 
-		// Throttling by the kernel (backlog_wait_time) would slow the storm
-		// down by orders of magnitude; the margin is for a busy machine's noise.
-		assert.GreaterOrEqual(t, rate, 0.5*freeRate, "%s: a blocked pipeline must not throttle the audited process", strategy)
+		// Throttled by the kernel (backlog_wait_time > 0), the storm would wait
+		// up to a minute at each full backlog; the two rates are logged for
+		// comparison, but on a shared machine they vary too much to compare.
+		assert.Less(t, float64(n)/rate, 10.0, "%s: a blocked pipeline must not throttle the audited process", strategy)
 		assert.Less(t, delivered, int64(n), "%s: the consumer blocked long enough to cause loss", strategy)
 		// The kernel abandons an event whose first record finds the backlog
 		// full and counts that one record; a later record of an event that

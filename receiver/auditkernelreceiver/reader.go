@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	libaudit "github.com/elastic/go-libaudit/v2"
@@ -17,6 +18,10 @@ import (
 
 // maintainInterval bounds how late a timed-out event is flushed.
 const maintainInterval = 250 * time.Millisecond
+
+// drainQuiet is how long the socket must stay quiet, once draining, for the
+// kernel to have sent everything.
+const drainQuiet = 100 * time.Millisecond
 
 // A socket that fails to read is reopened, waiting reopenBackoff before the
 // first attempt and doubling it; after reopenAttempts failures the receiver
@@ -43,12 +48,16 @@ type reader struct {
 	sequences   sequenceTracker
 	losses      *losses
 	health      *health
+	// draining makes run return once the socket is quiet, so that Shutdown
+	// receives what the kernel still had; done closes when run returns.
+	draining atomic.Bool
+	done     chan struct{}
 	telemetry   *metadata.TelemetryBuilder
 	logger      *zap.Logger
 }
 
 func newReader(cfg *Config, conn kernelConn, queue chan<- queuedEvent, drop bool, losses *losses, health *health, telemetry *metadata.TelemetryBuilder, logger *zap.Logger) (*reader, error) {
-	r := &reader{conn: conn, queue: queue, drop: drop, losses: losses, health: health, telemetry: telemetry, logger: logger}
+	r := &reader{conn: conn, queue: queue, drop: drop, losses: losses, health: health, telemetry: telemetry, logger: logger, done: make(chan struct{})}
 	reassembler, err := libaudit.NewReassembler(cfg.Reassembler.MaxInFlight, cfg.Reassembler.Timeout, r)
 	if err != nil {
 		return nil, err
@@ -60,13 +69,20 @@ func newReader(cfg *Config, conn kernelConn, queue chan<- queuedEvent, drop bool
 // run reads until the connection is interrupted, then flushes the events
 // still being reassembled.
 func (r *reader) run(ctx context.Context) {
+	defer close(r.done)
 	// Close flushes the events still in flight; it fails only when already closed.
 	defer func() { _ = r.reassembler.Close() }()
 	lastMaintain := time.Now()
 	for {
-		msg, err := r.conn.Receive(maintainInterval)
+		timeout := maintainInterval
+		if r.draining.Load() {
+			timeout = drainQuiet
+		}
+		msg, err := r.conn.Receive(timeout)
 		switch {
 		case errors.Is(err, errInterrupted):
+			return
+		case msg == nil && err == nil && r.draining.Load():
 			return
 		case errors.Is(err, errSocketOverrun):
 			r.losses.socketOverrun(ctx)
@@ -82,6 +98,19 @@ func (r *reader) run(ctx context.Context) {
 			lastMaintain = now
 			_ = r.reassembler.Maintain()
 		}
+	}
+}
+
+// drain makes run return once the kernel has sent what it holds, or when
+// ctx ends.
+func (r *reader) drain(ctx context.Context) {
+	r.draining.Store(true)
+	if err := r.conn.Flush(); err != nil {
+		r.logger.Debug("cannot make the kernel send what it holds", zap.Error(err))
+	}
+	select {
+	case <-r.done:
+	case <-ctx.Done():
 	}
 }
 

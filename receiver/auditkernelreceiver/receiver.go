@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
@@ -34,7 +35,12 @@ type auditReceiver struct {
 	stopped  bool
 	wg       sync.WaitGroup
 	pipeline *pipeline
+	reader   *reader
 }
+
+// drainTimeout bounds how long Shutdown keeps reading what the kernel still
+// holds before it stops.
+const drainTimeout = 2 * time.Second
 
 func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs, open openKernelFunc) (*auditReceiver, error) {
 	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
@@ -93,7 +99,7 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 	losses := newLosses(r.telemetry)
 	health := newHealth(host, logger)
 	r.pipeline = newPipeline(r.cfg, r.next, losses, r.obsrecv, r.telemetry, logger, r.set.BuildInfo.Version)
-	reader, err := newReader(r.cfg, conn, r.pipeline.queue, drop, losses, health, r.telemetry, logger)
+	r.reader, err = newReader(r.cfg, conn, r.pipeline.queue, drop, losses, health, r.telemetry, logger)
 	if err != nil {
 		cancel()
 		return errors.Join(err, conn.Close())
@@ -107,7 +113,7 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 	go func() {
 		defer r.wg.Done()
 		defer close(r.pipeline.queue) // the reader is the only sender
-		reader.run(ctx)
+		r.reader.run(ctx)
 	}()
 	go func() {
 		defer r.wg.Done()
@@ -134,6 +140,9 @@ func (r *auditReceiver) Shutdown(ctx context.Context) error {
 	if r.conn == nil {
 		return nil
 	}
+	drainCtx, cancelDrain := context.WithTimeout(ctx, drainTimeout)
+	r.reader.drain(drainCtx)
+	cancelDrain()
 	r.cancel()
 	r.conn.Interrupt()
 	done := make(chan struct{})
