@@ -31,88 +31,11 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/auditkernel/auditkernel/internal/kerneltest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
 
 const holdPIDEnv = "AUDITKERNEL_TEST_HOLD_PID"
-
-// requireKernel skips the test, saying why, where the audit socket cannot be
-// used, and otherwise restores the kernel's audit state when the test ends.
-func requireKernel(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("kernel test skipped: needs root (CAP_AUDIT_CONTROL and CAP_AUDIT_READ) to use the audit netlink socket")
-	}
-	lockKernel(t)
-	client, err := libaudit.NewAuditClient(nil)
-	if err != nil {
-		t.Skipf("kernel test skipped: audit netlink socket unavailable (kernel without CONFIG_AUDIT, or not the initial network namespace): %v", err)
-	}
-	defer func() { assert.NoError(t, client.Close()) }()
-	status, err := client.GetStatus()
-	if err != nil {
-		t.Skipf("kernel test skipped: cannot read the kernel audit status: %v", err)
-	}
-	if status.Enabled == auditEnabledLocked {
-		t.Skip("kernel test skipped: the kernel audit configuration is locked (enabled=2) until reboot")
-	}
-	if status.PID != 0 && processExists(int(status.PID)) {
-		t.Skipf("kernel test skipped: audit PID is held by process %d (%s); stop it to run the kernel tests", status.PID, processName(int(status.PID)))
-	}
-	rules, err := client.GetRules()
-	require.NoError(t, err)
-	t.Cleanup(func() { restoreKernel(t, status, rules) })
-}
-
-// kernelLockPath serialises kernel tests across processes (several test binaries,
-// a developer's second shell): only one process may own the unicast socket.
-var kernelLockPath = filepath.Join(os.TempDir(), "auditkernel-kernel-tests.lock")
-
-func lockKernel(t *testing.T) {
-	t.Helper()
-	f, err := os.OpenFile(kernelLockPath, os.O_CREATE|os.O_RDWR, 0o600)
-	require.NoError(t, err)
-	require.NoError(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX))
-	// Registered first, so it runs last: after restoreKernel.
-	t.Cleanup(func() { assert.NoError(t, f.Close()) })
-}
-
-func restoreKernel(t *testing.T, was *libaudit.AuditStatus, rules [][]byte) {
-	client, err := libaudit.NewAuditClient(nil)
-	require.NoError(t, err)
-	defer func() { assert.NoError(t, client.Close()) }()
-	_, err = client.DeleteRules()
-	assert.NoError(t, err)
-	for _, r := range rules {
-		assert.NoError(t, client.AddRule(r))
-	}
-	now, err := client.GetStatus()
-	require.NoError(t, err)
-	if now.PID != 0 && !processExists(int(now.PID)) || int(now.PID) == os.Getpid() {
-		// Leftover registration of a test's process; the kernel would drop it lazily.
-		assert.NoError(t, setStatus(client, libaudit.AuditStatus{Mask: libaudit.AuditStatusPID}))
-	}
-	assert.NoError(t, client.SetFailure(libaudit.FailureMode(was.Failure), libaudit.WaitForReply))
-	assert.NoError(t, client.SetBacklogLimit(was.BacklogLimit, libaudit.WaitForReply))
-	assert.NoError(t, client.SetRateLimit(was.RateLimit, libaudit.WaitForReply))
-	assert.NoError(t, client.SetBacklogWaitTime(int32(was.BacklogWaitTime), libaudit.WaitForReply))
-	assert.NoError(t, client.SetEnabled(was.Enabled == 1, libaudit.WaitForReply))
-}
-
-// setStatus sends an AUDIT_SET that go-libaudit has no method for (PID 0).
-func setStatus(client *libaudit.AuditClient, s libaudit.AuditStatus) error {
-	data := make([]byte, 40)
-	putU32 := func(off int, v uint32) {
-		data[off], data[off+1], data[off+2], data[off+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-	}
-	putU32(0, uint32(s.Mask))
-	putU32(12, s.PID)
-	_, err := client.Netlink.Send(syscall.NetlinkMessage{
-		Header: syscall.NlMsghdr{Type: libaudit.AuditSet, Flags: syscall.NLM_F_REQUEST},
-		Data:   data,
-	})
-	return err
-}
 
 func kernelStatus(t *testing.T) *libaudit.AuditStatus {
 	t.Helper()
@@ -193,7 +116,7 @@ func run(t *testing.T, cmd *exec.Cmd) int {
 }
 
 func TestKernelFileWatch(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	target := filepath.Join(t.TempDir(), "watched")
 	require.NoError(t, os.WriteFile(target, nil, 0o600))
 	cfg := defaultConfig()
@@ -236,7 +159,7 @@ func TestKernelFileWatch(t *testing.T) {
 }
 
 func TestKernelFailedOpenAsUnprivilegedUser(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	secret := filepath.Join(t.TempDir(), "secret")
 	require.NoError(t, os.WriteFile(secret, []byte("x"), 0o600))
 	cfg := defaultConfig()
@@ -259,7 +182,7 @@ func TestKernelFailedOpenAsUnprivilegedUser(t *testing.T) {
 }
 
 func TestKernelConnect(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	listener, err := net.Listen("tcp4", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer func() { assert.NoError(t, listener.Close()) }()
@@ -300,7 +223,7 @@ func sendUserLogin(t *testing.T) {
 // The seed's example, produced for real: the running receiver turns the
 // kernel's USER_LOGIN record into the seed's document.
 func TestKernelInjectedUserLogin(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	_, sink := startKernelReceiver(t, defaultConfig()) // no rules: multicast
 	assert.Equal(t, uint32(1), kernelStatus(t).Enabled, "multicast enables a disabled kernel")
 
@@ -366,7 +289,7 @@ func startPIDHolder(t *testing.T) int {
 }
 
 func TestKernelAnotherProcessHoldsPID(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	holder := startPIDHolder(t)
 
 	cfg := defaultConfig()
@@ -392,7 +315,7 @@ func TestKernelAnotherProcessHoldsPID(t *testing.T) {
 }
 
 func TestKernelSettingsAndLifecycle(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	cfg := defaultConfig()
 	cfg.SocketType = socketTypeUnicast
 	cfg.FailureMode = "log"
