@@ -9,6 +9,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -19,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
@@ -172,25 +172,29 @@ func writeFromChild(t *testing.T, path string) int {
 }
 
 // readExported reads a file exporter's OTLP JSON output (one
-// ExportLogsServiceRequest per line).
-func readExported(t *testing.T, path string) []plog.Logs {
-	t.Helper()
+// ExportLogsServiceRequest per line). A last line without its newline is still
+// being written and is left for the next read.
+func readExported(path string) ([]plog.Logs, error) {
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
-		return nil
+		return nil, nil
 	}
-	require.NoError(t, err)
+	if err != nil {
+		return nil, err
+	}
 	var out []plog.Logs
 	var u plog.JSONUnmarshaler
 	for line := range bytes.Lines(data) {
-		if len(bytes.TrimSpace(line)) == 0 {
+		if !bytes.HasSuffix(line, []byte("\n")) || len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		logs, err := u.UnmarshalLogs(line)
-		require.NoError(t, err, "file exporter line: %s", line)
+		if err != nil {
+			return nil, fmt.Errorf("file exporter line %q: %w", line, err)
+		}
 		out = append(out, logs)
 	}
-	return out
+	return out, nil
 }
 
 // exportedRecord is one log record with the resource and scope it came with.
@@ -203,27 +207,26 @@ type exportedRecord struct {
 // waitForExported polls a file exporter's output until a record matches.
 func waitForExported(t *testing.T, path string, c *collector, match func(plog.LogRecord) bool) exportedRecord {
 	t.Helper()
-	var found exportedRecord
-	ok := assert.Eventually(t, func() bool {
-		for _, logs := range readExported(t, path) {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		exported, err := readExported(path)
+		require.NoError(t, err)
+		for _, logs := range exported {
 			for _, rl := range logs.ResourceLogs().All() {
 				for _, sl := range rl.ScopeLogs().All() {
 					for _, lr := range sl.LogRecords().All() {
 						if match(lr) {
-							found = exportedRecord{rl, sl, lr}
-							return true
+							return exportedRecord{rl, sl, lr}
 						}
 					}
 				}
 			}
 		}
-		return false
-	}, 15*time.Second, 50*time.Millisecond)
-	if !ok {
-		data, _ := os.ReadFile(path)
-		t.Fatalf("no matching record in %s:\n%s\ncollector log:\n%s", path, data, c.output())
+		time.Sleep(50 * time.Millisecond)
 	}
-	return found
+	data, _ := os.ReadFile(path)
+	t.Fatalf("no matching record in %s after 15s:\n%s\ncollector log:\n%s", path, data, c.output())
+	return exportedRecord{}
 }
 
 // fromPID matches the record of the child's write to path under rule key.

@@ -40,7 +40,9 @@ func TestKernelOTLPRoundTrip(t *testing.T) {
 				"--config", writeFile(t, dir, "gateway-overlay.yaml", noTelemetry))
 			gateway.waitReady(t)
 
+			locking := time.Now()
 			kerneltest.Require(t) // held while the sender owns the audit socket
+			t.Logf("waited %v for the kernel test lock", time.Since(locking).Round(time.Millisecond))
 			target := writeFile(t, dir, "watched", "")
 			const key = "e2e_roundtrip"
 			sent := filepath.Join(dir, "sent.json")
