@@ -76,9 +76,9 @@ func TestSystemdUnitLeastPrivilege(t *testing.T) {
 	}
 }
 
-// TestSystemdUnitVerifies runs systemd-analyze verify on the unit, with
+// TestDistroSystemdUnitVerifies runs systemd-analyze verify on the unit, with
 // ExecStart pointing at the built distro (verify checks that it exists).
-func TestSystemdUnitVerifies(t *testing.T) {
+func TestDistroSystemdUnitVerifies(t *testing.T) {
 	distro := distroPath(t)
 	if _, err := exec.LookPath("systemd-analyze"); err != nil {
 		t.Skip("systemd-analyze is not installed: the unit was only parsed")
