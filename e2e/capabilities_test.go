@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"testing"
 
-	libaudit "github.com/elastic/go-libaudit/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -59,7 +58,7 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 	t.Helper()
 	in, err := os.Open(from)
 	require.NoError(t, err)
-	defer in.Close()
+	defer func() { assert.NoError(t, in.Close()) }()
 	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_EXCL, mode)
 	require.NoError(t, err)
 	_, err = io.Copy(out, in)
@@ -112,12 +111,9 @@ func TestKernelLeastPrivilegeUnicast(t *testing.T) {
 	const key = "e2e_caps_unicast"
 	config, events := u.config(t, "unicast", fmt.Sprintf("    socket_type: unicast\n    audit_rules: \"-w %s -p w -k %s\"", target, key))
 
-	c := startCollector(t, nil, u.argv(config, unitCapabilities(t)...)...)
-	c.waitReady(t)
-	assert.Equal(t, uint32(c.cmd.Process.Pid), kernelStatus(t).PID, "the unprivileged collector is the audit daemon")
-	pid := writeFromChild(t, target)
-	got := waitForExported(t, events, c, fromPID(pid, target, key))
-	assert.Equal(t, "audit.kernel.syscall", got.record.EventName())
+	c := u.start(t, config, unitCapabilities(t)...)
+	assert.Equal(t, uint32(c.cmd.Process.Pid), kerneltest.Status(t).PID, "the unprivileged collector is the audit daemon")
+	u.expectWrite(t, c, events, target, key)
 }
 
 func TestKernelLeastPrivilegeMulticast(t *testing.T) {
@@ -131,9 +127,22 @@ func TestKernelLeastPrivilegeMulticast(t *testing.T) {
 	auditctl(t, "-e", "1")
 	config, events := u.config(t, "multicast", "    socket_type: multicast")
 
-	c := startCollector(t, nil, u.argv(config, "audit_read")...)
-	c.waitReady(t)
+	c := u.start(t, config, "audit_read")
 	assert.Contains(t, c.output(), "receiving the multicast stream with CAP_AUDIT_READ only")
+	u.expectWrite(t, c, events, target, key)
+}
+
+// start runs the distro as nobody with caps and waits until it is ready.
+func (u unprivileged) start(t *testing.T, config string, caps ...string) *collector {
+	t.Helper()
+	c := startCollector(t, nil, u.argv(config, caps...)...)
+	c.waitReady(t)
+	return c
+}
+
+// expectWrite makes a child write target and waits for its record.
+func (u unprivileged) expectWrite(t *testing.T, c *collector, events, target, key string) {
+	t.Helper()
 	pid := writeFromChild(t, target)
 	got := waitForExported(t, events, c, fromPID(pid, target, key))
 	assert.Equal(t, "audit.kernel.syscall", got.record.EventName())
@@ -156,11 +165,11 @@ func TestKernelLeastPrivilegeMissingCapability(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := startCollector(t, nil, u.argv(tc.config, tc.caps...)...)
-			err, log := c.waitExit(t)
+			log, err := c.waitExit(t)
 			require.Error(t, err, "the collector must not start:\n%s", log)
 			assert.Contains(t, log, "needs "+tc.missing)
 			assert.NotContains(t, log, "Everything is ready")
-			assert.Equal(t, uint32(0), kernelStatus(t).PID, "a failed start leaves no audit PID")
+			assert.Equal(t, uint32(0), kerneltest.Status(t).PID, "a failed start leaves no audit PID")
 		})
 	}
 }
@@ -169,14 +178,4 @@ func auditctl(t *testing.T, args ...string) {
 	t.Helper()
 	out, err := exec.Command("auditctl", args...).CombinedOutput()
 	require.NoError(t, err, "auditctl %v: %s", args, out)
-}
-
-func kernelStatus(t *testing.T) *libaudit.AuditStatus {
-	t.Helper()
-	client, err := libaudit.NewAuditClient(nil)
-	require.NoError(t, err)
-	defer func() { assert.NoError(t, client.Close()) }()
-	status, err := client.GetStatus()
-	require.NoError(t, err)
-	return status
 }

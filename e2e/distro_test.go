@@ -125,15 +125,16 @@ func (c *collector) waitReady(t *testing.T) {
 	}
 }
 
-// waitExit waits for the collector to exit on its own and returns its log.
-func (c *collector) waitExit(t *testing.T) (error, string) {
+// waitExit waits for the collector to exit on its own and returns its log
+// and exit status.
+func (c *collector) waitExit(t *testing.T) (string, error) {
 	t.Helper()
 	select {
 	case <-c.done:
-		return c.err, c.output()
+		return c.output(), c.err
 	case <-time.After(20 * time.Second):
 		require.Failf(t, "collector still running after 20s", "%s", c.output())
-		return nil, ""
+		return "", nil
 	}
 }
 
@@ -171,10 +172,17 @@ func writeFromChild(t *testing.T, path string) int {
 	return cmd.Process.Pid
 }
 
-// readExported reads a file exporter's OTLP JSON output (one
+// exportedRecord is one log record with the resource and scope it came with.
+type exportedRecord struct {
+	resource plog.ResourceLogs
+	scope    plog.ScopeLogs
+	record   plog.LogRecord
+}
+
+// readExported reads the records of a file exporter's OTLP JSON output (one
 // ExportLogsServiceRequest per line). A last line without its newline is still
 // being written and is left for the next read.
-func readExported(path string) ([]plog.Logs, error) {
+func readExported(path string) ([]exportedRecord, error) {
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return nil, nil
@@ -182,7 +190,7 @@ func readExported(path string) ([]plog.Logs, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []plog.Logs
+	var out []exportedRecord
 	var u plog.JSONUnmarshaler
 	for line := range bytes.Lines(data) {
 		if !bytes.HasSuffix(line, []byte("\n")) || len(bytes.TrimSpace(line)) == 0 {
@@ -192,16 +200,15 @@ func readExported(path string) ([]plog.Logs, error) {
 		if err != nil {
 			return nil, fmt.Errorf("file exporter line %q: %w", line, err)
 		}
-		out = append(out, logs)
+		for _, rl := range logs.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					out = append(out, exportedRecord{rl, sl, lr})
+				}
+			}
+		}
 	}
 	return out, nil
-}
-
-// exportedRecord is one log record with the resource and scope it came with.
-type exportedRecord struct {
-	resource plog.ResourceLogs
-	scope    plog.ScopeLogs
-	record   plog.LogRecord
 }
 
 // waitForExported polls a file exporter's output until a record matches.
@@ -211,15 +218,9 @@ func waitForExported(t *testing.T, path string, c *collector, match func(plog.Lo
 	for time.Now().Before(deadline) {
 		exported, err := readExported(path)
 		require.NoError(t, err)
-		for _, logs := range exported {
-			for _, rl := range logs.ResourceLogs().All() {
-				for _, sl := range rl.ScopeLogs().All() {
-					for _, lr := range sl.LogRecords().All() {
-						if match(lr) {
-							return exportedRecord{rl, sl, lr}
-						}
-					}
-				}
+		for _, r := range exported {
+			if match(r.record) {
+				return r
 			}
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -22,7 +22,7 @@ func serviceSettings(t *testing.T) map[string][]string {
 	t.Helper()
 	f, err := os.Open(repoFile(t, unitPath))
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { assert.NoError(t, f.Close()) }()
 	settings := map[string][]string{}
 	section := ""
 	scanner := bufio.NewScanner(f)

@@ -46,8 +46,8 @@ func Require(t testing.TB) {
 	if status.Enabled == enabledLocked {
 		t.Skip("kernel test skipped: the kernel audit configuration is locked (enabled=2) until reboot")
 	}
-	if status.PID != 0 && processExists(int(status.PID)) {
-		t.Skipf("kernel test skipped: audit PID is held by process %d (%s); stop it to run the kernel tests", status.PID, processName(int(status.PID)))
+	if comm, alive := process(status.PID); status.PID != 0 && alive {
+		t.Skipf("kernel test skipped: audit PID is held by process %d (%s); stop it to run the kernel tests", status.PID, comm)
 	}
 	rules, err := client.GetRules()
 	require.NoError(t, err)
@@ -74,7 +74,7 @@ func restore(t testing.TB, was *libaudit.AuditStatus, rules [][]byte) {
 	}
 	now, err := client.GetStatus()
 	require.NoError(t, err)
-	if now.PID != 0 && !processExists(int(now.PID)) || int(now.PID) == os.Getpid() {
+	if _, alive := process(now.PID); now.PID != 0 && !alive || int(now.PID) == os.Getpid() {
 		// Leftover registration of a test's process; the kernel would drop it lazily.
 		assert.NoError(t, ClearPID(client))
 	}
@@ -100,15 +100,19 @@ func ClearPID(client *libaudit.AuditClient) error {
 	return err
 }
 
-func processExists(pid int) bool {
-	_, err := os.Stat("/proc/" + strconv.Itoa(pid))
-	return err == nil
+// Status reads the kernel's audit status.
+func Status(t testing.TB) *libaudit.AuditStatus {
+	t.Helper()
+	client, err := libaudit.NewAuditClient(nil)
+	require.NoError(t, err)
+	defer func() { assert.NoError(t, client.Close()) }()
+	status, err := client.GetStatus()
+	require.NoError(t, err)
+	return status
 }
 
-func processName(pid int) string {
-	comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	if err != nil {
-		return "unknown command"
-	}
-	return strings.TrimSpace(string(comm))
+// process returns the command name of pid and whether it is running.
+func process(pid uint32) (string, bool) {
+	comm, err := os.ReadFile("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/comm")
+	return strings.TrimSpace(string(comm)), err == nil
 }

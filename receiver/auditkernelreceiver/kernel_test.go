@@ -37,16 +37,6 @@ import (
 
 const holdPIDEnv = "AUDITKERNEL_TEST_HOLD_PID"
 
-func kernelStatus(t *testing.T) *libaudit.AuditStatus {
-	t.Helper()
-	client, err := libaudit.NewAuditClient(nil)
-	require.NoError(t, err)
-	defer func() { assert.NoError(t, client.Close()) }()
-	status, err := client.GetStatus()
-	require.NoError(t, err)
-	return status
-}
-
 func kernelRules(t *testing.T) []string {
 	t.Helper()
 	out, err := exec.Command("auditctl", "-l").CombinedOutput()
@@ -127,7 +117,7 @@ func TestKernelFileWatch(t *testing.T) {
 	require.Len(t, rules, 2, "the self-exclusion rule, then the configured one: %v", rules)
 	assert.Contains(t, rules[0], fmt.Sprintf("-a never,exit -S all -F pid=%d", os.Getpid()))
 	assert.Contains(t, rules[1], "-w "+target+" -p wa -k akt_watch")
-	assert.Equal(t, uint32(os.Getpid()), kernelStatus(t).PID, "unicast registers the audit PID")
+	assert.Equal(t, uint32(os.Getpid()), kerneltest.Status(t).PID, "unicast registers the audit PID")
 
 	// The collector's own write is not audited: the self-exclusion rule.
 	require.NoError(t, os.WriteFile(target, []byte("self"), 0o600))
@@ -225,7 +215,7 @@ func sendUserLogin(t *testing.T) {
 func TestKernelInjectedUserLogin(t *testing.T) {
 	kerneltest.Require(t)
 	_, sink := startKernelReceiver(t, defaultConfig()) // no rules: multicast
-	assert.Equal(t, uint32(1), kernelStatus(t).Enabled, "multicast enables a disabled kernel")
+	assert.Equal(t, uint32(1), kerneltest.Status(t).Enabled, "multicast enables a disabled kernel")
 
 	sendUserLogin(t)
 
@@ -284,7 +274,7 @@ func startPIDHolder(t *testing.T) int {
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	require.NoError(t, err)
 	require.Equal(t, "holding\n", line)
-	require.Equal(t, uint32(cmd.Process.Pid), kernelStatus(t).PID)
+	require.Equal(t, uint32(cmd.Process.Pid), kerneltest.Status(t).PID)
 	return cmd.Process.Pid
 }
 
@@ -301,7 +291,7 @@ func TestKernelAnotherProcessHoldsPID(t *testing.T) {
 	assert.Contains(t, err.Error(), fmt.Sprintf("audit PID is held by process %d (auditkernelrece", holder))
 	assert.Contains(t, err.Error(), "(auditd?)")
 	require.NoError(t, r.Shutdown(context.Background()))
-	assert.Equal(t, uint32(holder), kernelStatus(t).PID, "a failed start leaves the owner alone")
+	assert.Equal(t, uint32(holder), kerneltest.Status(t).PID, "a failed start leaves the owner alone")
 
 	// Multicast receives while the other process owns the PID.
 	cfg = defaultConfig()
@@ -311,7 +301,7 @@ func TestKernelAnotherProcessHoldsPID(t *testing.T) {
 	waitForRecord(t, sink, func(a map[string]any) bool {
 		return a["audit.kernel.record_type"] == "user_login" && a["audit.kernel.data.pid"] == strconv.Itoa(os.Getpid())
 	})
-	assert.Equal(t, uint32(holder), kernelStatus(t).PID, "multicast does not take the PID")
+	assert.Equal(t, uint32(holder), kerneltest.Status(t).PID, "multicast does not take the PID")
 }
 
 func TestKernelSettingsAndLifecycle(t *testing.T) {
@@ -330,7 +320,7 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 		begin := time.Now()
 		require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()), "start %d", i)
 		assert.Less(t, time.Since(begin), 5*time.Second, "Start returns quickly")
-		status := kernelStatus(t)
+		status := kerneltest.Status(t)
 		assert.Equal(t, uint32(os.Getpid()), status.PID)
 		assert.Equal(t, uint32(1), status.Enabled)
 		assert.Equal(t, uint32(1), status.Failure)
@@ -340,7 +330,7 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 		}
 		require.NoError(t, r.Shutdown(context.Background()))
 		require.NoError(t, r.Shutdown(context.Background()), "Shutdown is idempotent")
-		assert.Equal(t, uint32(0), kernelStatus(t).PID, "Shutdown releases the audit PID")
+		assert.Equal(t, uint32(0), kerneltest.Status(t).PID, "Shutdown releases the audit PID")
 		rules := kernelRules(t)
 		assert.Equal(t, []string{"-w /etc/akt-lifecycle-nonexistent-dir -p wa -k akt_lifecycle"}, rules,
 			"Shutdown removes the self-exclusion rule, so a process reusing the PID is audited; configured rules stay")
