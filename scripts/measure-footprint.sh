@@ -4,7 +4,7 @@
 # over OTLP to a second distro on loopback. The numbers size the DaemonSet's
 # resources (deploy/kubernetes/README.md).
 #
-# Usage: measure-footprint.sh [OTELCOL] [LOAD_SECONDS]   (root; holds the kernel test lock)
+# Usage: [LOAD_SHELLS=10] measure-footprint.sh [OTELCOL] [LOAD_SECONDS]   (root; holds the kernel test lock)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,24 +49,29 @@ OTLP_ENDPOINT=127.0.0.1:$port OTLP_INSECURE=true POD_IP=127.0.0.1 \
 agent=$!
 pids=("$agent" "${pids[@]}")
 
+events() { grep -o '"timeUnixNano"' "$work/gateway.json" 2>/dev/null | wc -l; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$agent/stat"; }
 report() {
 	local s
 	s=$(cat "/proc/$agent/status")
-	printf '%-6s VmHWM %s kB, VmRSS %s kB, CPU %s ticks, events at the gateway: %s\n' "$1" \
+	printf '%-6s VmHWM %s kB, VmRSS %s kB, CPU %s ticks (%s/s), events at the gateway: %s\n' "$1" \
 		"$(awk '/^VmHWM/ {print $2}' <<<"$s")" "$(awk '/^VmRSS/ {print $2}' <<<"$s")" \
-		"$(awk '{print $14 + $15}' "/proc/$agent/stat")" "$(grep -o '"timeUnixNano"' "$work/gateway.json" 2>/dev/null | wc -l)"
+		"$(cpu_ticks)" "$(getconf CLK_TCK)" "$(events)"
 }
 sleep 10
 grep -q "Everything is ready" "$work/agent.log" || { cat "$work/agent.log" >&2; exit 1; }
 report idle
 
-# Load: 10 shells each exec'ing /bin/true every 20 ms: a few hundred audited
+# Load: shells exec'ing /bin/true and sleep in a loop: a few hundred audited
 # execve events per second (each event is SYSCALL, EXECVE, CWD, PATH x2, PROCTITLE).
+events_before=$(events)
+ticks_before=$(cpu_ticks)
 end=$((SECONDS + seconds))
-for _ in $(seq 10); do
+for _ in $(seq "${LOAD_SHELLS:-10}"); do
 	(while [ $SECONDS -lt $end ]; do /bin/true; sleep 0.02; done) &
 done
 wait_load() { while [ $SECONDS -lt $end ]; do sleep 1; done; sleep 3; }
 wait_load
 report loaded
+echo "load: $((($(events) - events_before) / seconds)) events/s delivered, $((($(cpu_ticks) - ticks_before) * 100 / seconds / $(getconf CLK_TCK)))% of one CPU"
 echo "binary: $(stat -c %s "$otelcol") bytes"
