@@ -352,7 +352,7 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 // Someone runs `auditctl -D` (and adds a rule of their own): the receiver
 // puts the configured rules back and says so in the stream.
 func TestKernelRuleDrift(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	cfg := defaultConfig()
 	cfg.AuditRules = "-w /etc/passwd -p wa -k identity\n-A always,exit -F arch=b64 -S connect -k akt_connect"
 	cfg.RuleCheckInterval = 200 * time.Millisecond
@@ -387,7 +387,7 @@ func TestKernelRuleDrift(t *testing.T) {
 // The kernel refuses to hand a live receiver's audit PID to another process
 // (EEXIST), so starting auditd while the receiver runs cannot steal the stream.
 func TestKernelPIDCannotBeTakenWhileRunning(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	cfg := defaultConfig()
 	cfg.SocketType = socketTypeUnicast
 	_, sink := startKernelReceiver(t, cfg)
@@ -398,7 +398,7 @@ func TestKernelPIDCannotBeTakenWhileRunning(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(out), "refused: ")
 	assert.Contains(t, string(out), "file exists")
-	assert.Equal(t, uint32(os.Getpid()), kernelStatus(t).PID)
+	assert.Equal(t, uint32(os.Getpid()), kerneltest.Status(t).PID)
 
 	sendUserLogin(t)
 	waitForRecord(t, sink, func(a map[string]any) bool {
