@@ -19,14 +19,30 @@ SHELL := bash
 
 BUILDER_VERSION := v0.165.0
 GOLANGCI_LINT_VERSION := v2.15.0
+NFPM_VERSION := v2.45.2
 BUILDER := $(BIN)/builder
 GOLANGCI_LINT := $(BIN)/golangci-lint
+NFPM := $(BIN)/nfpm
 
 BUILD_DIR := _build
 DISTRO := otelcol-auditkernel
 OTELCOL := $(BUILD_DIR)/$(DISTRO)
 TEST_LOG := $(BUILD_DIR)/test.log
 RUN_CONFIG := testdata/config/run.yaml
+
+# The version stamped into the binary (ocb's dist.version, printed by --version)
+# and the package: `make package VERSION=1.2.3`.
+VERSION ?= 0.1.0-dev
+# ocb reads this copy of builder-config.yaml with dist.version set to VERSION.
+BUILDER_CONFIG := $(BUILD_DIR)/builder-config.yaml
+# Release build: ocb compiles static (CGO_ENABLED=0) with -trimpath and -s -w;
+# without VCS stamping the binary depends only on the sources, not on the
+# checkout's state, so the same commit gives the same bytes.
+BUILD_ENV := CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+# Every timestamp in the package is the last commit's time.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+DEB_ARCH := $(shell $(GO) env GOARCH)
+DEB := $(BUILD_DIR)/$(DISTRO)_$(VERSION)_$(DEB_ARCH).deb
 
 # Inputs of the distro: every Go source of the root module (the receiver), its
 # go.mod/go.sum and the ocb manifest. _build, bin and tools are not part of it.
@@ -42,6 +58,9 @@ $(BUILDER):
 $(GOLANGCI_LINT):
 	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
+$(NFPM):
+	GOBIN=$(BIN) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+
 .PHONY: tools
 tools: $(MDATAGEN) $(BUILDER)
 
@@ -55,9 +74,29 @@ deps:
 .PHONY: otelcol
 otelcol: $(OTELCOL)
 
-$(OTELCOL): builder-config.yaml go.mod go.sum $(GO_SOURCES) | $(BUILDER)
-	$(BUILDER) --config builder-config.yaml
+$(OTELCOL): $(BUILDER_CONFIG) go.mod go.sum $(GO_SOURCES) | $(BUILDER)
+	$(BUILD_ENV) $(BUILDER) --config $(BUILDER_CONFIG)
 	@touch $@
+
+# Rewritten only when its content changes (a new VERSION), so that the distro is
+# rebuilt exactly then.
+$(BUILDER_CONFIG): builder-config.yaml FORCE
+	@mkdir -p $(BUILD_DIR)
+	@sed 's/^  version: .*/  version: $(VERSION)/' builder-config.yaml >$@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+.PHONY: FORCE
+FORCE:
+
+# The .deb (binary, systemd unit, default config, service user), then a check
+# of its contents (scripts/check-package.sh). .ci/run builds it.
+.PHONY: package
+package: $(OTELCOL) | $(NFPM)
+	rm -f $(DEB)
+	VERSION=$(VERSION) DEB_ARCH=$(DEB_ARCH) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
+		$(NFPM) package --config packaging/nfpm.yaml --packager deb --target $(DEB)
+	./scripts/check-package.sh $(DEB) $(OTELCOL) $(VERSION)
+	sha256sum $(DEB) $(OTELCOL)
 
 # Run the distro against the kernel with testdata/config/run.yaml (needs root).
 .PHONY: run
@@ -69,14 +108,15 @@ run:
 	@$(MAKE) --no-print-directory otelcol
 	$(OTELCOL) --config $(RUN_CONFIG)
 
-# go vet, go test (log in _build/test.log), distro build, config smoke tests,
-# then the kernel-test check (fails when CI=true, warns otherwise).
+# go vet, distro build, go test (log in _build/test.log; the e2e tests run the
+# distro named by OTELCOL_AUDITKERNEL), config smoke tests, then the check that
+# no kernel or distro test was skipped (fails when CI=true, warns otherwise).
 .PHONY: test
 test: deps
 	@mkdir -p $(BUILD_DIR)
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -v ./... 2>&1 | tee $(TEST_LOG)
 	@$(MAKE) --no-print-directory otelcol
+	OTELCOL_AUDITKERNEL=$(CURDIR)/$(OTELCOL) $(GO) test -race -count=1 -v ./... 2>&1 | tee $(TEST_LOG)
 	./scripts/validate-configs.sh $(OTELCOL)
 	./scripts/check-kernel-tests.sh $(TEST_LOG)
 

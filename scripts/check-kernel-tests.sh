@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Checks a `go test -v` log for the kernel tests (TestKernel...). They call t.Skip when
-# they cannot reach the kernel audit subsystem; a run where any of them was skipped, or
-# none ran at all, did not test the receiver against the kernel.
+# Checks a `go test -v` log for the kernel tests (TestKernel...) and the distro tests
+# (TestDistro...; with TestKernel... in e2e/, they run the built otelcol-auditkernel named
+# by OTELCOL_AUDITKERNEL). They call t.Skip when they cannot reach the kernel audit
+# subsystem or have no distro; a run where any of them was skipped, or no kernel test
+# ran at all, did not test the receiver against the kernel.
 #
 # Usage: check-kernel-tests.sh [--strict] LOG
 #   --strict (or CI=true): fail; otherwise only warn.
@@ -20,14 +22,14 @@ fi
 # Top-level and subtest results both appear as "--- RESULT: Name (time)".
 passed=$(grep -cE -- '--- PASS: TestKernel' "$log" || true)
 failed=$(grep -cE -- '--- FAIL: TestKernel' "$log" || true)
-skipped=$(grep -cE -- '--- SKIP: TestKernel' "$log" || true)
+skipped=$(grep -cE -- '--- SKIP: Test(Kernel|Distro)' "$log" || true)
 
-echo "check-kernel-tests: TestKernel* results (incl. subtests): passed=${passed} failed=${failed} skipped=${skipped}"
+echo "check-kernel-tests: TestKernel* results (incl. subtests): passed=${passed} failed=${failed}; TestKernel*/TestDistro* skipped=${skipped}"
 
 problem=""
 if [ "$skipped" -gt 0 ]; then
-	echo "check-kernel-tests: kernel tests were SKIPPED:" >&2
-	grep -E -A2 -- '--- SKIP: TestKernel' "$log" | sed 's/^/    /' >&2 || true
+	echo "check-kernel-tests: kernel or distro tests were SKIPPED:" >&2
+	grep -E -A2 -- '--- SKIP: Test(Kernel|Distro)' "$log" | sed 's/^/    /' >&2 || true
 	problem=1
 fi
 if [ $((passed + failed)) -eq 0 ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Config smoke tests for the built distro:
-#   testdata/config/valid/*.yaml   must pass `otelcol-auditkernel validate`;
+#   testdata/config/valid/*.yaml and the shipped examples (examples/*.yaml, one of
+#   them the package's default config) must pass `otelcol-auditkernel validate`;
 #   testdata/config/invalid/*.yaml must fail it, and the output must contain the
 #   substring given on the file's first line as `# expect: <substring>`.
 #
@@ -26,7 +27,7 @@ pass=0
 fail=0
 failures=()
 
-for f in "$dir"/valid/*.yaml; do
+for f in "$dir"/valid/*.yaml "$root"/examples/*.yaml; do
 	if out=$("$otelcol" validate --config "$f" 2>&1); then
 		echo "ok   valid   $f"
 		pass=$((pass + 1))

@@ -20,6 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/auditkernel/auditkernel/internal/kerneltest"
 )
 
 const stormEnv = "AUDITKERNEL_TEST_STORM"
@@ -127,7 +129,7 @@ func waitForDrain(t *testing.T, c *stormConsumer) {
 	require.Eventually(t, func() bool {
 		sendUserLogin(t)
 		now := c.events.Load()
-		settled := now == last && kernelStatus(t).Backlog == 0
+		settled := now == last && kerneltest.Status(t).Backlog == 0
 		last = now
 		return settled
 	}, 30*time.Second, 500*time.Millisecond)
@@ -139,7 +141,7 @@ func waitForDrain(t *testing.T, c *stormConsumer) {
 // loss markers. With "auto" the
 // kernel drops (backlog_wait_time 0); with "both" this receiver drops too.
 func TestKernelStorm(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	const n = 100_000
 	perEvent := recordsPerStormEvent(t)
 

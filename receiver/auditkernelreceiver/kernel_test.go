@@ -31,98 +31,11 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/auditkernel/auditkernel/internal/kerneltest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
 
 const holdPIDEnv = "AUDITKERNEL_TEST_HOLD_PID"
-
-// requireKernel skips the test, saying why, where the audit socket cannot be
-// used, and otherwise restores the kernel's audit state when the test ends.
-func requireKernel(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("kernel test skipped: needs root (CAP_AUDIT_CONTROL and CAP_AUDIT_READ) to use the audit netlink socket")
-	}
-	lockKernel(t)
-	client, err := libaudit.NewAuditClient(nil)
-	if err != nil {
-		t.Skipf("kernel test skipped: audit netlink socket unavailable (kernel without CONFIG_AUDIT, or not the initial network namespace): %v", err)
-	}
-	defer func() { assert.NoError(t, client.Close()) }()
-	status, err := client.GetStatus()
-	if err != nil {
-		t.Skipf("kernel test skipped: cannot read the kernel audit status: %v", err)
-	}
-	if status.Enabled == auditEnabledLocked {
-		t.Skip("kernel test skipped: the kernel audit configuration is locked (enabled=2) until reboot")
-	}
-	if status.PID != 0 && processExists(int(status.PID)) {
-		t.Skipf("kernel test skipped: audit PID is held by process %d (%s); stop it to run the kernel tests", status.PID, processName(int(status.PID)))
-	}
-	rules, err := client.GetRules()
-	require.NoError(t, err)
-	t.Cleanup(func() { restoreKernel(t, status, rules) })
-}
-
-// kernelLockPath serialises kernel tests across processes (several test binaries,
-// a developer's second shell): only one process may own the unicast socket.
-var kernelLockPath = filepath.Join(os.TempDir(), "auditkernel-kernel-tests.lock")
-
-func lockKernel(t *testing.T) {
-	t.Helper()
-	f, err := os.OpenFile(kernelLockPath, os.O_CREATE|os.O_RDWR, 0o600)
-	require.NoError(t, err)
-	require.NoError(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX))
-	// Registered first, so it runs last: after restoreKernel.
-	t.Cleanup(func() { assert.NoError(t, f.Close()) })
-}
-
-func restoreKernel(t *testing.T, was *libaudit.AuditStatus, rules [][]byte) {
-	client, err := libaudit.NewAuditClient(nil)
-	require.NoError(t, err)
-	defer func() { assert.NoError(t, client.Close()) }()
-	_, err = client.DeleteRules()
-	assert.NoError(t, err)
-	for _, r := range rules {
-		assert.NoError(t, client.AddRule(r))
-	}
-	now, err := client.GetStatus()
-	require.NoError(t, err)
-	if now.PID != 0 && !processExists(int(now.PID)) || int(now.PID) == os.Getpid() {
-		// Leftover registration of a test's process; the kernel would drop it lazily.
-		assert.NoError(t, setStatus(client, libaudit.AuditStatus{Mask: libaudit.AuditStatusPID}))
-	}
-	assert.NoError(t, client.SetFailure(libaudit.FailureMode(was.Failure), libaudit.WaitForReply))
-	assert.NoError(t, client.SetBacklogLimit(was.BacklogLimit, libaudit.WaitForReply))
-	assert.NoError(t, client.SetRateLimit(was.RateLimit, libaudit.WaitForReply))
-	assert.NoError(t, client.SetBacklogWaitTime(int32(was.BacklogWaitTime), libaudit.WaitForReply))
-	assert.NoError(t, client.SetEnabled(was.Enabled == 1, libaudit.WaitForReply))
-}
-
-// setStatus sends an AUDIT_SET that go-libaudit has no method for (PID 0).
-func setStatus(client *libaudit.AuditClient, s libaudit.AuditStatus) error {
-	data := make([]byte, 40)
-	putU32 := func(off int, v uint32) {
-		data[off], data[off+1], data[off+2], data[off+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
-	}
-	putU32(0, uint32(s.Mask))
-	putU32(12, s.PID)
-	_, err := client.Netlink.Send(syscall.NetlinkMessage{
-		Header: syscall.NlMsghdr{Type: libaudit.AuditSet, Flags: syscall.NLM_F_REQUEST},
-		Data:   data,
-	})
-	return err
-}
-
-func kernelStatus(t *testing.T) *libaudit.AuditStatus {
-	t.Helper()
-	client, err := libaudit.NewAuditClient(nil)
-	require.NoError(t, err)
-	defer func() { assert.NoError(t, client.Close()) }()
-	status, err := client.GetStatus()
-	require.NoError(t, err)
-	return status
-}
 
 func kernelRules(t *testing.T) []string {
 	t.Helper()
@@ -193,7 +106,7 @@ func run(t *testing.T, cmd *exec.Cmd) int {
 }
 
 func TestKernelFileWatch(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	target := filepath.Join(t.TempDir(), "watched")
 	require.NoError(t, os.WriteFile(target, nil, 0o600))
 	cfg := defaultConfig()
@@ -204,7 +117,7 @@ func TestKernelFileWatch(t *testing.T) {
 	require.Len(t, rules, 2, "the self-exclusion rule, then the configured one: %v", rules)
 	assert.Contains(t, rules[0], fmt.Sprintf("-a never,exit -S all -F pid=%d", os.Getpid()))
 	assert.Contains(t, rules[1], "-w "+target+" -p wa -k akt_watch")
-	assert.Equal(t, uint32(os.Getpid()), kernelStatus(t).PID, "unicast registers the audit PID")
+	assert.Equal(t, uint32(os.Getpid()), kerneltest.Status(t).PID, "unicast registers the audit PID")
 
 	// The collector's own write is not audited: the self-exclusion rule.
 	require.NoError(t, os.WriteFile(target, []byte("self"), 0o600))
@@ -236,7 +149,7 @@ func TestKernelFileWatch(t *testing.T) {
 }
 
 func TestKernelFailedOpenAsUnprivilegedUser(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	secret := filepath.Join(t.TempDir(), "secret")
 	require.NoError(t, os.WriteFile(secret, []byte("x"), 0o600))
 	cfg := defaultConfig()
@@ -259,7 +172,7 @@ func TestKernelFailedOpenAsUnprivilegedUser(t *testing.T) {
 }
 
 func TestKernelConnect(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	listener, err := net.Listen("tcp4", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer func() { assert.NoError(t, listener.Close()) }()
@@ -300,9 +213,9 @@ func sendUserLogin(t *testing.T) {
 // The seed's example, produced for real: the running receiver turns the
 // kernel's USER_LOGIN record into the seed's document.
 func TestKernelInjectedUserLogin(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	_, sink := startKernelReceiver(t, defaultConfig()) // no rules: multicast
-	assert.Equal(t, uint32(1), kernelStatus(t).Enabled, "multicast enables a disabled kernel")
+	assert.Equal(t, uint32(1), kerneltest.Status(t).Enabled, "multicast enables a disabled kernel")
 
 	sendUserLogin(t)
 
@@ -361,12 +274,12 @@ func startPIDHolder(t *testing.T) int {
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	require.NoError(t, err)
 	require.Equal(t, "holding\n", line)
-	require.Equal(t, uint32(cmd.Process.Pid), kernelStatus(t).PID)
+	require.Equal(t, uint32(cmd.Process.Pid), kerneltest.Status(t).PID)
 	return cmd.Process.Pid
 }
 
 func TestKernelAnotherProcessHoldsPID(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	holder := startPIDHolder(t)
 
 	cfg := defaultConfig()
@@ -378,7 +291,7 @@ func TestKernelAnotherProcessHoldsPID(t *testing.T) {
 	assert.Contains(t, err.Error(), fmt.Sprintf("audit PID is held by process %d (auditkernelrece", holder))
 	assert.Contains(t, err.Error(), "(auditd?)")
 	require.NoError(t, r.Shutdown(context.Background()))
-	assert.Equal(t, uint32(holder), kernelStatus(t).PID, "a failed start leaves the owner alone")
+	assert.Equal(t, uint32(holder), kerneltest.Status(t).PID, "a failed start leaves the owner alone")
 
 	// Multicast receives while the other process owns the PID.
 	cfg = defaultConfig()
@@ -388,11 +301,11 @@ func TestKernelAnotherProcessHoldsPID(t *testing.T) {
 	waitForRecord(t, sink, func(a map[string]any) bool {
 		return a["audit.kernel.record_type"] == "user_login" && a["audit.kernel.data.pid"] == strconv.Itoa(os.Getpid())
 	})
-	assert.Equal(t, uint32(holder), kernelStatus(t).PID, "multicast does not take the PID")
+	assert.Equal(t, uint32(holder), kerneltest.Status(t).PID, "multicast does not take the PID")
 }
 
 func TestKernelSettingsAndLifecycle(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	cfg := defaultConfig()
 	cfg.SocketType = socketTypeUnicast
 	cfg.FailureMode = "log"
@@ -407,7 +320,7 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 		begin := time.Now()
 		require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()), "start %d", i)
 		assert.Less(t, time.Since(begin), 5*time.Second, "Start returns quickly")
-		status := kernelStatus(t)
+		status := kerneltest.Status(t)
 		assert.Equal(t, uint32(os.Getpid()), status.PID)
 		assert.Equal(t, uint32(1), status.Enabled)
 		assert.Equal(t, uint32(1), status.Failure)
@@ -417,7 +330,7 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 		}
 		require.NoError(t, r.Shutdown(context.Background()))
 		require.NoError(t, r.Shutdown(context.Background()), "Shutdown is idempotent")
-		assert.Equal(t, uint32(0), kernelStatus(t).PID, "Shutdown releases the audit PID")
+		assert.Equal(t, uint32(0), kerneltest.Status(t).PID, "Shutdown releases the audit PID")
 		rules := kernelRules(t)
 		assert.Equal(t, []string{"-w /etc/akt-lifecycle-nonexistent-dir -p wa -k akt_lifecycle"}, rules,
 			"Shutdown removes the self-exclusion rule, so a process reusing the PID is audited; configured rules stay")
@@ -439,7 +352,7 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 // Someone runs `auditctl -D` (and adds a rule of their own): the receiver
 // puts the configured rules back and says so in the stream.
 func TestKernelRuleDrift(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	cfg := defaultConfig()
 	cfg.AuditRules = "-w /etc/passwd -p wa -k identity\n-A always,exit -F arch=b64 -S connect -k akt_connect"
 	cfg.RuleCheckInterval = 200 * time.Millisecond
@@ -474,7 +387,7 @@ func TestKernelRuleDrift(t *testing.T) {
 // The kernel refuses to hand a live receiver's audit PID to another process
 // (EEXIST), so starting auditd while the receiver runs cannot steal the stream.
 func TestKernelPIDCannotBeTakenWhileRunning(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	cfg := defaultConfig()
 	cfg.SocketType = socketTypeUnicast
 	_, sink := startKernelReceiver(t, cfg)
@@ -485,7 +398,7 @@ func TestKernelPIDCannotBeTakenWhileRunning(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(out), "refused: ")
 	assert.Contains(t, string(out), "file exists")
-	assert.Equal(t, uint32(os.Getpid()), kernelStatus(t).PID)
+	assert.Equal(t, uint32(os.Getpid()), kerneltest.Status(t).PID)
 
 	sendUserLogin(t)
 	waitForRecord(t, sink, func(a map[string]any) bool {
