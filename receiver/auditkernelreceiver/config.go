@@ -110,12 +110,42 @@ func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
 		delete(raw, key)
 		raw[name] = value
 	}
+	conflicts = append(conflicts, nestDottedKeys(raw)...)
 	if len(conflicts) > 0 {
 		slices.Sort(conflicts)
 		return errors.New(strings.Join(conflicts, "; "))
 	}
 	type config Config // without the Unmarshal method, so this does not recurse
 	return confmap.NewFromStringMap(raw).Unmarshal((*config)(cfg))
+}
+
+// nestDottedKeys nests Auditbeat's dotted keys (`reassembler.queue_size: 8192`)
+// the way Beats' configuration does; the collector's YAML keeps them flat.
+// It returns the keys set both ways.
+func nestDottedKeys(raw map[string]any) []string {
+	var conflicts []string
+	for key, value := range raw {
+		section, leaf, dotted := strings.Cut(key, ".")
+		if !dotted {
+			continue
+		}
+		nested, isMap := raw[section].(map[string]any)
+		switch {
+		case raw[section] != nil && !isMap:
+			conflicts = append(conflicts, fmt.Sprintf("%q and %q set the same option; keep one", section, key))
+			continue
+		case nested == nil:
+			nested = map[string]any{}
+			raw[section] = nested
+		}
+		if _, dup := nested[leaf]; dup {
+			conflicts = append(conflicts, fmt.Sprintf("%q and %q set the same option; keep one", section+"::"+leaf, key))
+			continue
+		}
+		nested[leaf] = value
+		delete(raw, key)
+	}
+	return conflicts
 }
 
 // Validate checks every setting and parses every audit rule.

@@ -96,6 +96,27 @@ func TestConfigBothSpellingsIsAnError(t *testing.T) {
 	require.ErrorContains(t, err, `"resolve_ids" and "kernel.resolve_ids" set the same option`)
 }
 
+// Auditbeat writes the reassembler's settings as dotted keys; Beats nests them.
+func TestConfigDottedKeysNest(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	require.NoError(t, confmap.NewFromStringMap(map[string]any{
+		"reassembler.queue_size":       16384,
+		"kernel.reassembler.timeout":   "5s",
+		"reassembler":                  map[string]any{"max_in_flight": 70},
+		"kernel.backpressure_strategy": "both",
+	}).Unmarshal(cfg))
+	assert.Equal(t, ReassemblerConfig{MaxInFlight: 70, Timeout: 5 * time.Second, QueueSize: 16384}, cfg.Reassembler)
+	assert.Equal(t, "both", cfg.BackpressureStrategy)
+
+	err := confmap.NewFromStringMap(map[string]any{
+		"reassembler.queue_size": 16384,
+		"reassembler":            map[string]any{"queue_size": 10},
+	}).Unmarshal(createDefaultConfig().(*Config))
+	require.ErrorContains(t, err, `"reassembler::queue_size" and "reassembler.queue_size" set the same option`)
+	err = confmap.NewFromStringMap(map[string]any{"resolve_ids.x": 1, "resolve_ids": true}).Unmarshal(createDefaultConfig().(*Config))
+	require.ErrorContains(t, err, `"resolve_ids" and "resolve_ids.x" set the same option`)
+}
+
 func TestConfigUnknownKeyIsAnError(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	err := confmap.NewFromStringMap(map[string]any{"resolve_idz": true}).Unmarshal(cfg)
