@@ -117,8 +117,20 @@ test: deps
 	$(GO) vet ./...
 	@$(MAKE) --no-print-directory otelcol
 	OTELCOL_AUDITKERNEL=$(CURDIR)/$(OTELCOL) $(GO) test -race -count=1 -v ./... 2>&1 | tee $(TEST_LOG)
+	@$(MAKE) --no-print-directory bench-smoke
 	./scripts/validate-configs.sh $(OTELCOL)
 	./scripts/check-kernel-tests.sh $(TEST_LOG)
+
+# The Go benchmarks, run briefly only to prove they work (figures from so few
+# iterations mean nothing; use `make bench` for those).
+.PHONY: bench-smoke
+bench-smoke:
+	$(GO) test -run '^$$' -bench . -benchtime=100x ./receiver/...
+
+# The Go benchmarks with enough iterations for stable figures.
+.PHONY: bench
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime=3s -count=1 ./receiver/...
 
 # Only the config smoke tests (builds the distro if needed).
 .PHONY: validate-configs
