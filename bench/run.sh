@@ -253,6 +253,7 @@ run_point() {
 	cpu0=$(cpu_ticks "$RECV_PID")
 	t0=$(date +%s.%N)
 	echo go >&8
+	if [ -n "${SAMPLE_HOOK:-}" ]; then "$SAMPLE_HOOK" "$RECV_PID"; fi
 	reap "$gen_pid"
 	local gen_line
 	gen_line=$(tail -n1 "$WORK/gen.out")
