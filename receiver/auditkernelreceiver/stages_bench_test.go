@@ -62,9 +62,14 @@ func parseHeaders(b *testing.B, raw []*libaudit.RawAuditMessage) []*auparse.Audi
 	return msgs
 }
 
+// newBenchReassembler is a Reassembler with the default settings.
+func newBenchReassembler(out *collectStream) (*libaudit.Reassembler, error) {
+	return libaudit.NewReassembler(50, 2*time.Second, out)
+}
+
 func reassembleLibaudit(b *testing.B, msgs []*auparse.AuditMessage) [][]*auparse.AuditMessage {
 	var out collectStream
-	r, err := libaudit.NewReassembler(50, 2*time.Second, &out)
+	r, err := newBenchReassembler(&out)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -155,7 +155,7 @@ func summary(ev *aucoalesce.Event) string {
 // allocation and a copy of every field per event.
 func putEventData(attrs pcommon.Map, ev *aucoalesce.Event, msgs []*auparse.AuditMessage) {
 	for k, v := range ev.Data {
-		putDataAttr(attrs, k, v)
+		attrs.PutStr(dataKey(k), v)
 	}
 	for i, msg := range msgs {
 		fields, ok := recordFields(msg)
@@ -166,7 +166,7 @@ func putEventData(attrs pcommon.Map, ev *aucoalesce.Event, msgs []*auparse.Audit
 			if _, present := ev.Data[k]; present || representedElsewhere(k) || inEarlierRecord(msgs[:i], k) {
 				continue
 			}
-			putDataAttr(attrs, k, v)
+			attrs.PutStr(dataKey(k), v)
 		}
 	}
 }
@@ -193,14 +193,6 @@ func inEarlierRecord(earlier []*auparse.AuditMessage, key string) bool {
 		}
 	}
 	return false
-}
-
-func putDataAttr(attrs pcommon.Map, key, value string) {
-	if socketKey, ok := strings.CutPrefix(key, "socket_"); ok {
-		attrs.PutStr(attrPrefix+"socket."+socketKey, value)
-		return
-	}
-	attrs.PutStr(attrPrefix+"data."+key, value)
 }
 
 // representedElsewhere tells whether a record field has an attribute of its
