@@ -132,6 +132,12 @@ bench-smoke:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime=3s -count=1 ./receiver/...
 
+# The end-to-end load benchmark against the real kernel (root; minutes; see
+# bench/RESULTS.md). Not part of `make test`.
+.PHONY: bench-e2e
+bench-e2e: $(OTELCOL)
+	bench/run.sh
+
 # Only the config smoke tests (builds the distro if needed).
 .PHONY: validate-configs
 validate-configs: $(OTELCOL)

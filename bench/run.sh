@@ -7,7 +7,10 @@
 # For every receiver x backlog_wait_time x socket buffer x rate, loadgen makes
 # audited statfs(2) calls for SECONDS seconds; one rule selects only its calls
 # (-F pid=<loadgen pid>), one event (SYSCALL CWD PATH PROCTITLE EOE) per call.
-# Prints a markdown table row per point.
+# Prints a markdown table row per point. CPU is the receiver's utime+stime
+# from /proc/<pid>/stat from the start of the load until delivery stops;
+# "load avg" is the host's 1-minute load average at the end of the point
+# (other work on the host skews every figure).
 #
 # Environment (defaults in brackets):
 #   READERS  [raw auditd otelcol]   RATES [5000 10000 20000 50000 0]  (0 = max)
@@ -253,12 +256,12 @@ run_point() {
 	cpu0=$(cpu_ticks "$RECV_PID")
 	t0=$(date +%s.%N)
 	echo go >&8
-	if [ -n "${SAMPLE_HOOK:-}" ]; then "$SAMPLE_HOOK" "$RECV_PID"; fi
 	reap "$gen_pid"
 	local gen_line
 	gen_line=$(tail -n1 "$WORK/gen.out")
 	if [ "$reader" != raw ]; then drained "$reader"; else sleep 1; fi
-	local cpu1 t1 lost1 hwm
+	local cpu1 t1 lost1 hwm load
+	load=$(cut -d' ' -f1 /proc/loadavg)
 	cpu1=$(cpu_ticks "$RECV_PID")
 	t1=$(date +%s.%N)
 	lost1=$(status lost)
@@ -279,12 +282,12 @@ run_point() {
 	achieved=$(echo "$gen_line" | sed -n 's/.*rate=\([0-9]*\).*/\1/p')
 	awk -v r="$reader" -v rate="$rate" -v bwt="$BWT" -v buf="$buffer" -v gen="$generated" \
 		-v ach="$achieved" -v del="$delivered" -v lost=$((lost1 - lost0)) -v ours="$ours" \
-		-v ticks=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v secs="$(echo "$t1 - $t0" | bc)" -v hwm="$hwm" 'BEGIN {
+		-v ticks=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v secs="$(echo "$t1 - $t0" | bc)" -v hwm="$hwm" -v load="$load" 'BEGIN {
 		cpu = ticks / hz
-		printf "| %s | %s | %s | %s | %d | %d | %d (%.1f%%) | %d | %s | %.0f%% | %.1f | %.1f |\n",
+		printf "| %s | %s | %s | %s | %d | %d | %d (%.1f%%) | %d | %s | %.0f%% | %.1f | %.1f | %s |\n",
 			r, rate == 0 ? "max" : rate, bwt, buf == 0 ? "default" : buf, ach, gen, del,
 			gen ? 100 * del / gen : 0, lost, ours, 100 * cpu / secs,
-			del ? 1e6 * cpu / del : 0, hwm / 1024
+			del ? 1e6 * cpu / del : 0, hwm / 1024, load
 	}'
 }
 
@@ -298,10 +301,11 @@ if [ -n "${STORM_MINUTES:-}" ]; then
 	gen_pid=$GEN_PID
 	auditctl -a always,exit -F arch=b64 -S statfs -F pid="$gen_pid" -k akbench >/dev/null
 	echo go >&8
-	echo "| elapsed s | delivered | RSS MiB | peak RSS MiB |"
-	echo "| --- | --- | --- | --- |"
-	for ((s = 0; s <= total; s += 10)); do
-		echo "| $s | $(delivered_otelcol) | $(awk -v k="$(rss_kib "$RECV_PID")" 'BEGIN { printf "%.1f", k / 1024 }') | $(awk -v k="$(peak_rss_kib "$RECV_PID")" 'BEGIN { printf "%.1f", k / 1024 }') |"
+	echo "| elapsed s | delivered | RSS MiB | peak RSS MiB | load avg |"
+	echo "| --- | --- | --- | --- | --- |"
+	start=$SECONDS
+	while kill -0 "$gen_pid" 2>/dev/null; do
+		echo "| $((SECONDS - start)) | $(delivered_otelcol) | $(awk -v k="$(rss_kib "$RECV_PID")" 'BEGIN { printf "%.1f", k / 1024 }') | $(awk -v k="$(peak_rss_kib "$RECV_PID")" 'BEGIN { printf "%.1f", k / 1024 }') | $(cut -d' ' -f1 /proc/loadavg) |"
 		sleep 10
 	done
 	reap "$gen_pid"
@@ -312,8 +316,8 @@ fi
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r); $(date -u +%FT%TZ)"
 echo "command: READERS='$READERS' RATES='$RATES' BWTS='$BWTS' BUFFERS='$BUFFERS' SECONDS_PER_POINT=$SECONDS_PER_POINT bench/run.sh"
 echo
-echo "| receiver | target/s | backlog_wait_time | socket buffer | achieved/s | generated | delivered | kernel lost | our counted losses | CPU | CPU µs/event | peak RSS MiB |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| receiver | target/s | backlog_wait_time | socket buffer | achieved/s | generated | delivered | kernel lost | our counted losses | CPU | CPU µs/event | peak RSS MiB | load avg |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for BWT in $BWTS; do
 	for buffer in $BUFFERS; do
 		for rate in $RATES; do
