@@ -111,17 +111,22 @@ wait_for() { # wait_for <tries of 0.1 s> <command...>
 audit_pid_is() { [ "$(status pid)" = "$1" ]; }
 
 # --- receivers: start_<r> sets RECV_PID; delivered_<r> prints events so far ---
+# registered: the receiver just started in the background is the audit daemon.
+registered() {
+	RECV_PID=$!
+	CHILDREN+=("$RECV_PID")
+	wait_for 100 audit_pid_is "$RECV_PID"
+}
+stop_receiver() {
+	kill -TERM "$RECV_PID"
+	reap "$RECV_PID"
+}
+
 start_raw() {
 	local buffer=$1
 	auditctl -b "$BACKLOG_LIMIT" --backlog_wait_time "$BWT" >/dev/null
 	"$WORK/rawreader" "$buffer" >"$WORK/raw.out" &
-	RECV_PID=$!
-	CHILDREN+=("$RECV_PID")
-	wait_for 50 audit_pid_is "$RECV_PID"
-}
-stop_raw() {
-	kill -TERM "$RECV_PID"
-	reap "$RECV_PID"
+	registered
 }
 delivered_raw() { sed -n 's/.*syscalls=\([0-9]*\).*/\1/p' "$WORK/raw.out"; }
 ours_lost_raw() { sed -n 's/.*overruns=\([0-9]*\).*/overruns \1/p' "$WORK/raw.out"; }
@@ -152,13 +157,7 @@ plugin_dir = $WORK/auditd/plugins
 local_events = yes
 EOF
 	auditd -n -c "$WORK/auditd" 2>"$WORK/auditd.stderr" &
-	RECV_PID=$!
-	CHILDREN+=("$RECV_PID")
-	wait_for 100 audit_pid_is "$RECV_PID"
-}
-stop_auditd() {
-	kill -TERM "$RECV_PID"
-	reap "$RECV_PID"
+	registered
 }
 delivered_auditd() { grep -c '^type=SYSCALL .* syscall=137 ' "$WORK/auditd.log" || true; }
 ours_lost_auditd() { echo "-"; }
@@ -194,18 +193,12 @@ service:
       exporters: [debug]
 EOF
 	"$OTELCOL" --config "$WORK/otelcol.yaml" 2>"$WORK/otelcol.stderr" &
-	RECV_PID=$!
-	CHILDREN+=("$RECV_PID")
-	wait_for 100 audit_pid_is "$RECV_PID"
+	registered
 	wait_for 100 curl -sf "http://127.0.0.1:$METRICS_PORT/metrics"
 	if [ "$BWT" != "$(status backlog_wait_time)" ]; then
 		echo "otelcol set backlog_wait_time $(status backlog_wait_time), the point needs $BWT" >&2
 		exit 1
 	fi
-}
-stop_otelcol() {
-	kill -TERM "$RECV_PID"
-	reap "$RECV_PID"
 }
 metric() { # metric <name suffix>: the sum of the series, 0 when absent
 	curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" |
@@ -216,7 +209,6 @@ ours_lost_otelcol() {
 	echo "drops $(metric userspace_drops) overruns $(metric socket_overruns) gaps $(metric sequence_gaps)"
 }
 
-# delivered_now <reader>: for otelcol and auditd, readable while running.
 drained() { # drained <reader>: the count stops moving for 1 s (at most 30 s)
 	local prev=-1 cur tries=30
 	while [ "$tries" -gt 0 ]; do
@@ -272,7 +264,7 @@ run_point() {
 		ours=$(ours_lost_otelcol)
 	fi
 	auditctl -D >/dev/null
-	"stop_$reader"
+	stop_receiver
 	if [ "$reader" != otelcol ]; then
 		delivered=$(($("delivered_$reader") - base))
 		ours=$("ours_lost_$reader")
