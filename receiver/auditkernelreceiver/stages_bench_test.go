@@ -27,6 +27,10 @@ import (
 // rules were active (see testdata/raw/README.md).
 const benchStream = "mixed.log"
 
+// smokeStream replaces it under -short (make bench-smoke), where the
+// benchmarks only have to prove that they run.
+const smokeStream = "interleaved.log"
+
 // collectStream gathers what a Reassembler completes.
 type collectStream struct{ events [][]*auparse.AuditMessage }
 
@@ -43,7 +47,11 @@ type benchInput struct {
 
 func loadBenchInput(b *testing.B) benchInput {
 	b.Helper()
-	raw := readRawLog(b, benchStream)
+	stream := benchStream
+	if testing.Short() {
+		stream = smokeStream
+	}
+	raw := readRawLog(b, stream)
 	events := reassembleLibaudit(b, parseHeaders(b, raw))
 	return benchInput{raw: raw, events: len(events)}
 }
