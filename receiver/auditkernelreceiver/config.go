@@ -66,8 +66,7 @@ type Config struct {
 	BackpressureStrategy string `mapstructure:"backpressure_strategy"`
 	// Reassembler tunes how split messages are joined into events.
 	Reassembler ReassemblerConfig `mapstructure:"reassembler"`
-	// SocketBufferSize is the netlink socket's receive buffer in bytes (default
-	// 4 MiB, measured in bench/); 0 keeps the system default.
+	// SocketBufferSize is the netlink socket's receive buffer in bytes; 0 keeps the system default.
 	SocketBufferSize int `mapstructure:"socket_buffer_size"`
 	// KernelStatusInterval is how often the kernel's lost counter, backlog and
 	// audit PID are read.

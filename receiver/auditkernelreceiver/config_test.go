@@ -41,7 +41,6 @@ func TestLoadConfigDefaults(t *testing.T) {
 		KernelStatusInterval: 15 * time.Second,
 		RuleCheckInterval:    time.Minute,
 		BackpressureStrategy: "auto",
-		SocketBufferSize:     4 << 20,
 		Reassembler:          ReassemblerConfig{MaxInFlight: 50, Timeout: 2 * time.Second, QueueSize: 8192},
 	}, cfg)
 }
