@@ -117,8 +117,26 @@ test: deps
 	$(GO) vet ./...
 	@$(MAKE) --no-print-directory otelcol
 	OTELCOL_AUDITKERNEL=$(CURDIR)/$(OTELCOL) $(GO) test -race -count=1 -v ./... 2>&1 | tee $(TEST_LOG)
+	@$(MAKE) --no-print-directory bench-smoke
 	./scripts/validate-configs.sh $(OTELCOL)
 	./scripts/check-kernel-tests.sh $(TEST_LOG)
+
+# The Go benchmarks, run briefly over a two-event stream only to prove they
+# work (their figures mean nothing; use `make bench` for those).
+.PHONY: bench-smoke
+bench-smoke:
+	$(GO) test -short -run '^$$' -bench . -benchtime=100x ./receiver/...
+
+# The Go benchmarks with enough iterations for stable figures.
+.PHONY: bench
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime=3s -count=1 ./receiver/...
+
+# The end-to-end load benchmark against the real kernel (root; minutes; see
+# bench/RESULTS.md). Not part of `make test`.
+.PHONY: bench-e2e
+bench-e2e: $(OTELCOL)
+	bench/run.sh
 
 # Only the config smoke tests (builds the distro if needed).
 .PHONY: validate-configs

@@ -27,6 +27,7 @@ type netlinkSocket struct {
 	portID uint32
 	seq    atomic.Uint32
 	buf    []byte
+	woken  atomic.Bool // set by interrupt
 }
 
 var errInterrupted = errors.New("netlink read interrupted")
@@ -140,7 +141,14 @@ func (s *netlinkSocket) wait(timeout time.Duration) (bool, error) {
 
 // interrupt wakes a reader blocked in wait; it stays signalled.
 func (s *netlinkSocket) interrupt() {
+	s.woken.Store(true)
 	_, _ = unix.Write(s.wakeFd, binary.NativeEndian.AppendUint64(nil, 1))
+}
+
+// interrupted tells whether interrupt was called, for a reader that does
+// not wait because messages are queued.
+func (s *netlinkSocket) interrupted() bool {
+	return s.woken.Load()
 }
 
 // Close implements io.Closer.

@@ -149,9 +149,10 @@ func (p *pipeline) deliver(batch []queuedEvent, stopping <-chan struct{}) {
 	records := logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
 	records.EnsureCapacity(len(batch) + 1)
 	seqs := make([]uint32, 0, len(batch))
-	for _, qe := range batch {
+	normalized := normalizeBatch(batch, p.resolve)
+	for i, qe := range batch {
 		seq := qe.msgs[0].Sequence
-		ev, err := normalize(qe.msgs, p.resolve)
+		ev, err := normalized[i].event, normalized[i].err
 		if err != nil {
 			p.losses.userspaceDrop(context.Background(), 1, seq)
 			p.logger.Warn("dropped an audit event that cannot be normalized", zap.Error(err), zap.Uint32("sequence", seq))

@@ -61,14 +61,7 @@ func translate(ev *aucoalesce.Event, msgs []*auparse.AuditMessage, observed time
 	}
 	putStrings(attrs, attrPrefix+"key", ev.Tags)
 
-	data := eventData(ev, msgs)
-	for key, value := range data {
-		if socketKey, ok := strings.CutPrefix(key, "socket_"); ok {
-			attrs.PutStr(attrPrefix+"socket."+socketKey, value)
-			continue
-		}
-		attrs.PutStr(attrPrefix+"data."+key, value)
-	}
+	putEventData(attrs, ev, msgs)
 	if len(ev.Paths) > 0 {
 		paths := attrs.PutEmptySlice(attrPrefix + "paths")
 		paths.EnsureCapacity(len(ev.Paths))
@@ -153,33 +146,53 @@ func summary(ev *aucoalesce.Event) string {
 	return strings.Join(parts, " ")
 }
 
-// eventData returns every field of the event's records that no other
+// putEventData puts every field of the event's records that no other
 // audit.kernel.* attribute holds. aucoalesce moves some fields out of its
 // Data map (pid, exe, cwd, ... into Process; a login's addr into Source);
 // they are put back from the records because Auditbeat's document keeps
-// them under data.
-func eventData(ev *aucoalesce.Event, msgs []*auparse.AuditMessage) map[string]string {
-	data := make(map[string]string, len(ev.Data)+8)
+// them under data. A field present in ev.Data or in an earlier record is
+// not put again; those lookups replace a merged map, which cost a map
+// allocation and a copy of every field per event.
+func putEventData(attrs pcommon.Map, ev *aucoalesce.Event, msgs []*auparse.AuditMessage) {
 	for k, v := range ev.Data {
-		data[k] = v
+		attrs.PutStr(dataKey(k), v)
 	}
-	for _, msg := range msgs {
-		switch msg.RecordType {
-		case auparse.AUDIT_PATH, auparse.AUDIT_EXECVE, auparse.AUDIT_SOCKADDR, auparse.AUDIT_EOE:
-			continue // held by paths, process.command_args and socket.*
-		}
-		fields, err := msg.Data()
-		if err != nil {
-			continue // aucoalesce reported it in ev.Warnings
+	for i, msg := range msgs {
+		fields, ok := recordFields(msg)
+		if !ok {
+			continue
 		}
 		for k, v := range fields {
-			if _, present := data[k]; present || representedElsewhere(k) {
+			if _, present := ev.Data[k]; present || representedElsewhere(k) || inEarlierRecord(msgs[:i], k) {
 				continue
 			}
-			data[k] = v
+			attrs.PutStr(dataKey(k), v)
 		}
 	}
-	return data
+}
+
+// recordFields returns the fields of a record whose fields belong under
+// data: PATH, EXECVE, SOCKADDR and EOE are held by paths,
+// process.command_args and socket.*, and a record that failed to parse
+// is reported by aucoalesce in ev.Warnings.
+func recordFields(msg *auparse.AuditMessage) (map[string]string, bool) {
+	switch msg.RecordType {
+	case auparse.AUDIT_PATH, auparse.AUDIT_EXECVE, auparse.AUDIT_SOCKADDR, auparse.AUDIT_EOE:
+		return nil, false
+	}
+	fields, err := msg.Data()
+	return fields, err == nil
+}
+
+func inEarlierRecord(earlier []*auparse.AuditMessage, key string) bool {
+	for _, msg := range earlier {
+		if fields, ok := recordFields(msg); ok {
+			if _, present := fields[key]; present {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // representedElsewhere tells whether a record field has an attribute of its
