@@ -50,10 +50,10 @@ type reader struct {
 	health      *health
 	// draining makes run return once the socket is quiet, so that Shutdown
 	// receives what the kernel still had; done closes when run returns.
-	draining atomic.Bool
-	done     chan struct{}
-	telemetry   *metadata.TelemetryBuilder
-	logger      *zap.Logger
+	draining  atomic.Bool
+	done      chan struct{}
+	telemetry *metadata.TelemetryBuilder
+	logger    *zap.Logger
 }
 
 func newReader(cfg *Config, conn kernelConn, queue chan<- queuedEvent, drop bool, losses *losses, health *health, telemetry *metadata.TelemetryBuilder, logger *zap.Logger) (*reader, error) {
