@@ -40,6 +40,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		BacklogLimit:         8192,
 		KernelStatusInterval: 15 * time.Second,
 		RuleCheckInterval:    time.Minute,
+		SocketBufferSize:     4 << 20,
 		BackpressureStrategy: "auto",
 		Reassembler:          ReassemblerConfig{MaxInFlight: 50, Timeout: 2 * time.Second, QueueSize: 8192},
 	}, cfg)

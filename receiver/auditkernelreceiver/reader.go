@@ -23,6 +23,10 @@ const maintainInterval = 250 * time.Millisecond
 // kernel to have sent everything.
 const drainQuiet = 100 * time.Millisecond
 
+// discardTimeout bounds how long Shutdown, out of time, waits for the events
+// still arriving to be counted (reassembled, not normalized: microseconds each).
+const discardTimeout = time.Second
+
 // A socket that fails to read is reopened, waiting reopenBackoff before the
 // first attempt and doubling it; after reopenAttempts failures the receiver
 // gives up, as the socket cannot be had back.
@@ -50,14 +54,17 @@ type reader struct {
 	health      *health
 	// draining makes run return once the socket is quiet, so that Shutdown
 	// receives what the kernel still had; done closes when run returns.
-	draining  atomic.Bool
-	done      chan struct{}
+	draining atomic.Bool
+	done     chan struct{}
+	// discard closes when Shutdown runs out of time: the events still
+	// arriving are counted as dropped instead of waiting for the queue.
+	discard   chan struct{}
 	telemetry *metadata.TelemetryBuilder
 	logger    *zap.Logger
 }
 
 func newReader(cfg *Config, conn kernelConn, queue chan<- queuedEvent, drop bool, losses *losses, health *health, telemetry *metadata.TelemetryBuilder, logger *zap.Logger) (*reader, error) {
-	r := &reader{conn: conn, queue: queue, drop: drop, losses: losses, health: health, telemetry: telemetry, logger: logger, done: make(chan struct{})}
+	r := &reader{conn: conn, queue: queue, drop: drop, losses: losses, health: health, telemetry: telemetry, logger: logger, done: make(chan struct{}), discard: make(chan struct{})}
 	reassembler, err := libaudit.NewReassembler(cfg.Reassembler.MaxInFlight, cfg.Reassembler.Timeout, r)
 	if err != nil {
 		return nil, err
@@ -110,7 +117,13 @@ func (r *reader) drain(ctx context.Context) {
 	}
 	select {
 	case <-r.done:
+		return
 	case <-ctx.Done():
+	}
+	close(r.discard)
+	select {
+	case <-r.done:
+	case <-time.After(discardTimeout):
 	}
 }
 
@@ -166,8 +179,11 @@ func (r *reader) ReassemblyComplete(msgs []*auparse.AuditMessage) {
 	}
 	ev := queuedEvent{msgs: msgs, received: time.Now()}
 	if !r.drop {
-		r.queue <- ev
-		return
+		select {
+		case r.queue <- ev:
+			return
+		case <-r.discard:
+		}
 	}
 	select {
 	case r.queue <- ev:
