@@ -242,15 +242,17 @@ func fromPID(pid int, path, key string) func(plog.LogRecord) bool {
 		if !ok || f.Str() != path {
 			return false
 		}
-		keys, ok := attrs.Get("audit.kernel.key")
-		if !ok {
-			return false
-		}
-		for _, k := range keys.Slice().AsRaw() {
-			if k == key {
-				return true
-			}
-		}
-		return false
+		return hasKey(attrs.AsRaw(), key)
 	}
+}
+
+// hasKey reports whether a record's attributes carry the rule key.
+func hasKey(attrs map[string]any, key string) bool {
+	keys, _ := attrs["audit.kernel.key"].([]any)
+	for _, k := range keys {
+		if k == key {
+			return true
+		}
+	}
+	return false
 }
