@@ -156,6 +156,7 @@ service:
 	assert.Less(t, hwm, uint64(rssBound), "sender's peak RSS")
 	down := scrape(t, metricsPort)
 	t.Logf("sender after the outage: %v", down)
+	require.Positive(t, down["otelcol_exporter_enqueue_failed_log_records"], "the outage did not overflow the exporter's queue: the drops this test accounts for never happened")
 
 	received := filepath.Join(dir, "gateway.json")
 	gatewayUp := time.Now()
@@ -173,7 +174,7 @@ service:
 	var m map[string]float64
 	for {
 		m = scrape(t, metricsPort)
-		if m["otelcol_exporter_queue_size"] == 0 && m["otelcol_exporter_sent_log_records"] > 0 &&
+		if m["otelcol_exporter_queue_size"] == 0 && m["otelcol_exporter_in_flight_requests"] == 0 && m["otelcol_exporter_sent_log_records"] > 0 &&
 			m["otelcol_receiver_auditkernel_events_emitted"] >= float64(load.Calls) {
 			break
 		}
