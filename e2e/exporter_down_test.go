@@ -183,6 +183,7 @@ service:
 	}
 	drained := time.Since(gatewayUp)
 	sender.stop(t)
+	gateway.stop(t) // the file exporter writes what it buffered
 	t.Logf("sender drained %v after the gateway came up; its final metrics: %v", drained.Round(time.Millisecond), m)
 
 	delivered, markers := countDelivered(t, received, load.PID)
