@@ -100,9 +100,9 @@ func runLoad(t *testing.T, d time.Duration) loadResult {
 // and once the gateway comes up on that port every generated event must be
 // delivered or counted as lost.
 //
-// Exporter settings: the example's, except that the sending queue is sized
-// in log records (exporterQueue) instead of 5000 requests of up to a batch
-// (1024 records) each, which bounds nothing in practice: with it, this test
+// Exporter settings: the example's, whose sending queue is sized in log
+// records (exporterQueue, set here too); sized in requests (5000 of up to a
+// batch of 1024 records each) it bounded nothing in practice: this test
 // measured the sender at 266 MiB after holding the minute's 30,000 records,
 // growing with the outage (145 MiB holding 10,000: about 6 KiB per record). The retry
 // interval is capped at 5 s (the default is 30 s ± 50%) so that the queue
