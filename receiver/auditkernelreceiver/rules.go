@@ -79,7 +79,7 @@ func loadRules(cfg *Config) (ruleSet, error) {
 		errs = append(errs, err)
 	}
 	for _, file := range files {
-		content, err := os.ReadFile(file)
+		content, err := readRuleFile(file)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("audit_rule_files: cannot read %s: %w", file, err))
 			continue
@@ -99,10 +99,31 @@ func ruleFiles(patterns []string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("audit_rule_files: bad pattern %q: %w", pattern, err)
 		}
+		if len(matches) == 0 && !strings.ContainsAny(pattern, `*?[\`) {
+			// A literal path is a file the user expects to be loaded.
+			return nil, fmt.Errorf("audit_rule_files: %s does not exist", pattern)
+		}
 		slices.Sort(matches)
 		files = append(files, matches...)
 	}
 	return files, nil
+}
+
+// readRuleFile reads a rule file. Anything but a regular file is refused:
+// reading a FIFO would block validation and a device such as /dev/zero would
+// never end.
+func readRuleFile(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case info.IsDir():
+		return nil, errors.New("it is a directory")
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("not a regular file (mode %v)", info.Mode())
+	}
+	return os.ReadFile(path)
 }
 
 // forEachRuleLine calls fn for each line that holds a rule, skipping blank
