@@ -11,10 +11,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+	"unicode/utf8"
 
 	libaudit "github.com/elastic/go-libaudit/v2"
 	"github.com/elastic/go-libaudit/v2/auparse"
@@ -23,37 +24,10 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	"go.uber.org/zap"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
-
-// replayConn is a kernelConn that hands out its messages in order and only
-// then reports the interrupt, so that Start followed at once by Shutdown
-// processes every message.
-type replayConn struct {
-	msgs []*libaudit.RawAuditMessage
-}
-
-func (c *replayConn) open(*Config, ruleSet, *zap.Logger) (kernelConn, error) { return c, nil }
-
-func (c *replayConn) Receive(time.Duration) (*libaudit.RawAuditMessage, error) {
-	if len(c.msgs) == 0 {
-		return nil, errInterrupted
-	}
-	m := c.msgs[0]
-	c.msgs = c.msgs[1:]
-	return m, nil
-}
-
-func (*replayConn) Interrupt() {}
-
-func (*replayConn) Status() (*libaudit.AuditStatus, error) {
-	return &libaudit.AuditStatus{FeatureBitmap: libaudit.AuditFeatureBitmapBacklogWaitTime}, nil
-}
-
-func (*replayConn) Close() error { return nil }
 
 // parseStream reads the recorded-stream format of testdata/raw
 // ("type=NAME msg=PAYLOAD" per line; NAME may also be a number). A line
@@ -140,21 +114,37 @@ func FuzzRecordStream(f *testing.F) {
 		cfg.IncludeRawMessage = true
 		cfg.Reassembler.QueueSize = len(msgs) + 1
 		cfg.BackpressureStrategy = backpressureNone // never drop for a full queue
-		conn := &replayConn{msgs: msgs}
+		fake := newFakeKernel(msgs)
 		sink := new(consumertest.LogsSink)
-		r, err := newReceiver(metadatatest.NewSettings(tt), cfg, sink, conn.open)
+		r, err := newReceiver(metadatatest.NewSettings(tt), cfg, sink, fake.open)
 		require.NoError(t, err)
 		require.NoError(t, r.Start(context.Background(), nil))
+		// A message taken from the fake is handled before the reader sees
+		// the interrupt, so an empty channel means every message is read.
+		for len(fake.msgs) > 0 {
+			runtime.Gosched()
+		}
 		require.NoError(t, r.Shutdown(context.Background()))
 
-		got := 0
+		got, events := 0, int64(0)
 		for _, lr := range logRecords(sink.AllLogs()) {
-			require.True(t, strings.HasPrefix(lr.EventName(), attrPrefix), lr.EventName())
+			require.True(t, utf8.ValidString(lr.Body().Str()), "body %q", lr.Body().Str())
 			raw, ok := lr.Attributes().Get(attrPrefix + "messages")
-			require.True(t, ok, "include_raw_message is on")
+			if !ok {
+				continue // not an audit event
+			}
+			events++
 			got += raw.Slice().Len()
+			for i := range raw.Slice().Len() {
+				require.True(t, utf8.ValidString(raw.Slice().At(i).Str()), "raw message %q", raw.Slice().At(i).Str())
+			}
+			for _, v := range lr.Attributes().AsRaw() {
+				if s, isStr := v.(string); isStr {
+					require.True(t, utf8.ValidString(s), "attribute %q", s)
+				}
+			}
 		}
-		require.Equal(t, int64(sink.LogRecordCount()), counterValue(t, tt, "otelcol_receiver_auditkernel_events_emitted"))
+		require.Equal(t, events, counterValue(t, tt, "otelcol_receiver_auditkernel_events_emitted"))
 		require.Equal(t, int64(len(msgs)), counterValue(t, tt, "otelcol_receiver_auditkernel_messages_received"))
 		if drops := counterValue(t, tt, "otelcol_receiver_auditkernel_userspace_drops"); drops == 0 {
 			require.Equal(t, want, got, "a message vanished without being counted")
