@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/elastic/go-libaudit/v2/rule"
@@ -22,6 +23,10 @@ type auditRule struct {
 	text   string
 	wire   rule.WireFormat
 }
+
+// maxSyscalls is the size of the kernel's syscall mask (AUDIT_BITMASK_SIZE
+// 32-bit words).
+const maxSyscalls = 64 * 32
 
 // auditFilterPrepend is the kernel's AUDIT_FILTER_PREPEND rule flag.
 const auditFilterPrepend = 0x10
@@ -153,6 +158,9 @@ func buildRule(source, text string) (auditRule, error) {
 	if parsed.TypeOf() == rule.DeleteAllRuleType {
 		return auditRule{}, fmt.Errorf("%s: %q is not supported: %s", source, text, controlFlags["-D"])
 	}
+	if err := checkSyscallNumbers(parsed); err != nil {
+		return auditRule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
+	}
 	wire, err := rule.Build(parsed)
 	if err != nil {
 		return auditRule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
@@ -163,4 +171,20 @@ func buildRule(source, text string) (auditRule, error) {
 		binary.NativeEndian.PutUint32(wire, binary.NativeEndian.Uint32(wire)|auditFilterPrepend)
 	}
 	return auditRule{source: source, text: text, wire: wire}, nil
+}
+
+// checkSyscallNumbers rejects syscalls given by a number outside the kernel's
+// syscall mask. go-libaudit v2.6.2's rule.Build checks the mask's bounds off
+// by one and panics on 2048..2079.
+func checkSyscallNumbers(parsed rule.Rule) error {
+	syscallRule, ok := parsed.(*rule.SyscallRule)
+	if !ok {
+		return nil
+	}
+	for _, name := range syscallRule.Syscalls {
+		if n, err := strconv.Atoi(name); err == nil && (n < 0 || n >= maxSyscalls) {
+			return fmt.Errorf("syscall number %d is out of range [0, %d]", n, maxSyscalls-1)
+		}
+	}
+	return nil
 }
