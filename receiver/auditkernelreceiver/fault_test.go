@@ -32,7 +32,7 @@ import (
 )
 
 const (
-	runReceiverEnv = "AUDITKERNEL_TEST_RUN_RECEIVER" // the rules of the receiver to run
+	runReceiverEnv = "AUDITKERNEL_TEST_RUN_RECEIVER"  // the rules of the receiver to run
 	stormEnv       = "AUDITKERNEL_TEST_SYSCALL_STORM" // how many getsid calls to make
 )
 
