@@ -214,7 +214,7 @@ func TestKernelSocketOverrun(t *testing.T) {
 	const calls = 100000
 	begin := time.Now()
 	storm, lines := helperProcess(t, "TestHelperSyscallStorm", stormEnv+"="+strconv.Itoa(calls))
-	for range lines { //nolint:revive // drain until the helper exits
+	for range lines { // until the helper exits
 	}
 	require.NoError(t, storm.Wait())
 	t.Logf("storm: %d getsid calls in %v", calls, time.Since(begin).Round(time.Millisecond))
