@@ -80,15 +80,15 @@ func translate(ev *aucoalesce.Event, msgs []*auparse.AuditMessage, observed time
 	}
 	putSemanticConventions(ev, attrs)
 
-	warnings := make([]string, 0, len(ev.Warnings)+1)
-	for _, w := range ev.Warnings {
-		warnings = append(warnings, validUTF8(w.Error()))
-	}
-	if replaced := sanitizeUTF8(attrs); len(replaced) > 0 {
-		warnings = append(warnings, "invalid UTF-8 replaced with U+FFFD in "+strings.Join(replaced, ", "))
-	}
-	if opts.includeWarnings && len(warnings) > 0 {
-		putStrings(attrs, attrPrefix+"warnings", warnings)
+	replaced := sanitizeUTF8(attrs)
+	if opts.includeWarnings && (len(ev.Warnings) > 0 || len(replaced) > 0) {
+		warnings := attrs.PutEmptySlice(attrPrefix + "warnings")
+		for _, w := range ev.Warnings {
+			warnings.AppendEmpty().SetStr(validUTF8(w.Error()))
+		}
+		if len(replaced) > 0 {
+			warnings.AppendEmpty().SetStr("invalid UTF-8 replaced with U+FFFD in " + strings.Join(replaced, ", "))
+		}
 	}
 }
 
