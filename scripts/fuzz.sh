@@ -33,13 +33,16 @@ for target in $targets; do
 	rc=0
 	"$go" test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" -fuzzminimizetime 0 -timeout 0 "$pkg" 2>&1 | tee "$log" || rc=$?
 	execs=$(grep -oE 'execs: [0-9]+' "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
+	# Before fuzzing, go test runs the whole cached corpus (baseline); a short
+	# run on a big local cache may end before it is through.
+	baseline=$(grep -oE 'baseline coverage: [0-9]+/[0-9]+' "$log" | tail -n 1 | cut -d' ' -f3 || true)
 	if [ "$rc" -ne 0 ]; then
 		after=$(ls "$corpus" 2>/dev/null || true)
 		# Go before 1.27 may end a run whose -fuzztime expired with a bare
 		# "context deadline exceeded" and no input (go.dev/issue/75804): a
 		# race in its coordinator, not a crasher.
 		if [ "$before" = "$after" ] && grep -q '^    context deadline exceeded$' "$log" && ! grep -q 'Failing input written' "$log"; then
-			summary+=("$target: $execs inputs, no crasher (the run ended with Go's fuzztime race, go.dev/issue/75804)")
+			summary+=("$target: corpus ${baseline:-?} replayed, $execs inputs fuzzed, no crasher (the run ended with Go's fuzztime race, go.dev/issue/75804)")
 			rm -f "$log"
 			continue
 		fi
@@ -48,6 +51,6 @@ for target in $targets; do
 		exit 1
 	fi
 	rm -f "$log"
-	summary+=("$target: $execs inputs, no crasher")
+	summary+=("$target: corpus ${baseline:-?} replayed, $execs inputs fuzzed, no crasher")
 done
 printf 'fuzz: %s\n' "${summary[@]}"
