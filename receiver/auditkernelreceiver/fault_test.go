@@ -25,16 +25,14 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
-	"golang.org/x/sys/unix"
 
+	"github.com/auditkernel/auditkernel/internal/kerneltest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
 
-const (
-	runReceiverEnv = "AUDITKERNEL_TEST_RUN_RECEIVER"  // the rules of the receiver to run
-	stormEnv       = "AUDITKERNEL_TEST_SYSCALL_STORM" // how many getsid calls to make
-)
+// runReceiverEnv holds the rules of the receiver TestHelperRunReceiver runs.
+const runReceiverEnv = "AUDITKERNEL_TEST_RUN_RECEIVER"
 
 // TestHelperRunReceiver is not a test: run with runReceiverEnv set, it is a
 // collector with one unicast receiver and those rules; it prints "started",
@@ -55,18 +53,6 @@ func TestHelperRunReceiver(t *testing.T) {
 	for {
 		time.Sleep(20 * time.Millisecond)
 		fmt.Println("events", sink.LogRecordCount())
-	}
-}
-
-// TestHelperSyscallStorm is not a test: run with stormEnv set, it calls
-// getsid(2) that many times and exits.
-func TestHelperSyscallStorm(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv(stormEnv))
-	if n == 0 {
-		t.Skip("helper process for TestKernelSocketOverrun")
-	}
-	for range n {
-		_, _ = unix.Getsid(0)
 	}
 }
 
@@ -152,7 +138,7 @@ func writeLoad(t *testing.T, path string) (stop func() int) {
 // restarts under load must start cleanly and leave exactly the configured
 // state: our PID, our self-exclusion rule, one copy of the configured rules.
 func TestKernelRestartAfterSIGKILL(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	target := filepath.Join(t.TempDir(), "target")
 	require.NoError(t, os.WriteFile(target, nil, 0o600))
 	watch := "-w " + target + " -p wa -k akt_sigkill"
@@ -168,8 +154,8 @@ func TestKernelRestartAfterSIGKILL(t *testing.T) {
 		startup := time.Since(begin)
 
 		pid := cmd.Process.Pid
-		assert.Equal(t, uint32(pid), kernelStatus(t).PID, "restart %d: the new collector holds the audit PID", i)
-		assert.Equal(t, uint32(1), kernelStatus(t).Enabled)
+		assert.Equal(t, uint32(pid), kerneltest.Status(t).PID, "restart %d: the new collector holds the audit PID", i)
+		assert.Equal(t, uint32(1), kerneltest.Status(t).Enabled)
 		assert.Equal(t, []string{
 			fmt.Sprintf("-a never,exit -S all -F pid=%d", pid),
 			watch,
@@ -194,10 +180,10 @@ func TestKernelRestartAfterSIGKILL(t *testing.T) {
 // keeps delivering. The unicast receiver installs the rules and drains the
 // unicast copy; the multicast receiver under test has the tiny buffer.
 func TestKernelSocketOverrun(t *testing.T) {
-	requireKernel(t)
+	kerneltest.Require(t)
 	owner := defaultConfig()
 	owner.SocketType = socketTypeUnicast
-	owner.AuditRules = "-a always,exit -F arch=b64 -S getsid -F key=akt_storm"
+	owner.AuditRules = stormRule()
 	_, ownerSink := startKernelReceiver(t, owner)
 
 	tt := componenttest.NewTelemetry()
@@ -212,12 +198,7 @@ func TestKernelSocketOverrun(t *testing.T) {
 	t.Cleanup(func() { assert.NoError(t, r.Shutdown(context.Background())) })
 
 	const calls = 100000
-	begin := time.Now()
-	storm, lines := helperProcess(t, "TestHelperSyscallStorm", stormEnv+"="+strconv.Itoa(calls))
-	for range lines { // until the helper exits
-	}
-	require.NoError(t, storm.Wait())
-	t.Logf("storm: %d getsid calls in %v", calls, time.Since(begin).Round(time.Millisecond))
+	t.Logf("storm: %d getppid calls at %.0f/s", calls, storm(t, calls))
 
 	require.Eventually(t, func() bool {
 		return counterValue(t, tt, "otelcol_receiver_auditkernel_socket_overruns") > 0
