@@ -28,7 +28,7 @@ BUILD_DIR := _build
 DISTRO := otelcol-auditkernel
 OTELCOL := $(BUILD_DIR)/$(DISTRO)
 TEST_LOG := $(BUILD_DIR)/test.log
-RUN_CONFIG := testdata/config/run.yaml
+RUN_CONFIG := testdata/run.yaml
 
 # The version stamped into the binary (ocb's dist.version, printed by --version)
 # and the package: `make package VERSION=1.2.3`.
@@ -98,7 +98,7 @@ package: $(OTELCOL) | $(NFPM)
 	./scripts/check-package.sh $(DEB) $(OTELCOL) $(VERSION)
 	sha256sum $(DEB) $(OTELCOL)
 
-# Run the distro against the kernel with testdata/config/run.yaml (needs root).
+# Run the distro against the kernel with testdata/run.yaml (needs root).
 .PHONY: run
 run:
 	@if [ "$$(id -u)" -ne 0 ]; then \
@@ -109,8 +109,9 @@ run:
 	$(OTELCOL) --config $(RUN_CONFIG)
 
 # go vet, distro build, go test (log in _build/test.log; the e2e tests run the
-# distro named by OTELCOL_AUDITKERNEL), config smoke tests, then the check that
-# no kernel or distro test was skipped (fails when CI=true, warns otherwise).
+# distro named by OTELCOL_AUDITKERNEL), config smoke tests, the check that no
+# kernel or distro test was skipped (fails when CI=true, warns otherwise), then
+# a few seconds of each fuzz target.
 .PHONY: test
 test: deps
 	@mkdir -p $(BUILD_DIR)
@@ -120,6 +121,7 @@ test: deps
 	@$(MAKE) --no-print-directory bench-smoke
 	./scripts/validate-configs.sh $(OTELCOL)
 	./scripts/check-kernel-tests.sh $(TEST_LOG)
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # The Go benchmarks, run briefly over a two-event stream only to prove they
 # work (their figures mean nothing; use `make bench` for those).
@@ -142,6 +144,17 @@ bench-e2e: $(OTELCOL)
 .PHONY: validate-configs
 validate-configs: $(OTELCOL)
 	./scripts/validate-configs.sh $(OTELCOL)
+
+# Every fuzz target for FUZZTIME each (crashers land in testdata/fuzz/ of the package).
+FUZZTIME ?= 10m
+.PHONY: fuzz
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+# A few seconds per fuzz target, part of `make test`.
+.PHONY: fuzz-smoke
+fuzz-smoke:
+	./scripts/fuzz.sh 5s
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Config smoke tests for the built distro:
-#   testdata/config/valid/*.yaml and the shipped examples (examples/*.yaml, one of
+#   testdata/valid/*.yaml and the shipped examples (examples/*.yaml, one of
 #   them the package's default config) must pass `otelcol-auditkernel validate`;
-#   testdata/config/invalid/*.yaml must fail it, and the output must contain the
+#   testdata/invalid/*.yaml must fail it, and the output must contain the
 #   substring given on the file's first line as `# expect: <substring>`.
 #
 # Usage: validate-configs.sh [OTELCOL_BINARY] [CONFIG_DIR]
@@ -10,7 +10,7 @@ set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 otelcol="${1:-$root/_build/otelcol-auditkernel}"
-dir="${2:-$root/testdata/config}"
+dir="${2:-$root/testdata}"
 # Make the arguments absolute, then run from the repo root: relative paths inside the
 # configs (audit_rule_files globs, file exporter paths) are relative to it.
 case "$otelcol" in /*) ;; *) otelcol="$PWD/$otelcol" ;; esac
@@ -52,6 +52,11 @@ for f in "$dir"/invalid/*.yaml; do
 	esac
 	if out=$("$otelcol" validate --config "$f" 2>&1); then
 		echo "FAIL invalid $f: validate accepted it (expected an error containing '$expect')"
+		fail=$((fail + 1))
+		failures+=("$f")
+	elif [[ "$out" == *"panic:"* ]]; then
+		echo "FAIL invalid $f: validate panicked:"
+		printf '%s\n' "$out" | sed 's/^/       /'
 		fail=$((fail + 1))
 		failures+=("$f")
 	elif [[ "$out" != *"$expect"* ]]; then

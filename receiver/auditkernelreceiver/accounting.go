@@ -34,7 +34,21 @@ type sequenceTracker struct {
 	// already counted as a gap; later gaps are reduced by it so that the
 	// total stays exact while the counter stays monotonic.
 	credit int64
+	// outlier is the previous event's sequence number when it was out of
+	// range (hasOutlier).
+	outlier    uint32
+	hasOutlier bool
 }
+
+// maxSequenceStep bounds a believable distance between the sequence numbers
+// of two delivered events (the go-libaudit Reassembler's rollover window).
+// The kernel numbers events one by one, so a farther jump is a corrupt
+// header: that event is delivered but neither counts as a gap nor moves the
+// tracker, or one bad number would count a billion lost events and hide
+// every later gap. Two such events in a row close to each other mean the
+// stream really moved (after a loss the kernel's lost counter reports), and
+// the tracker follows.
+const maxSequenceStep = 1<<24 - 1
 
 // sequenceGap is what one observed sequence number reveals: count newly
 // missing sequence numbers, all of them within [first, last].
@@ -52,6 +66,15 @@ func (t *sequenceTracker) observe(seq uint32) sequenceGap {
 		return sequenceGap{}
 	}
 	step := int32(seq - t.highest)
+	if step > maxSequenceStep || step < -maxSequenceStep {
+		if near := int32(seq - t.outlier); t.hasOutlier && near > -maxSequenceStep && near < maxSequenceStep {
+			t.highest, t.credit, t.hasOutlier = seq, 0, false
+		} else {
+			t.outlier, t.hasOutlier = seq, true
+		}
+		return sequenceGap{}
+	}
+	t.hasOutlier = false
 	if step < 0 {
 		t.credit++
 	}

@@ -45,3 +45,19 @@ func TestSequenceTracker(t *testing.T) {
 	s.observe(math.MaxUint32 - 1)
 	assert.Equal(t, sequenceGap{count: 2, first: math.MaxUint32, last: 0}, s.observe(1), "a gap across the rollover")
 }
+
+func TestSequenceTrackerIgnoresWildNumbers(t *testing.T) {
+	var s sequenceTracker
+	s.observe(100)
+	assert.Equal(t, int64(0), s.observe(100+1<<30).count, "a corrupt number is not a billion lost events")
+	assert.Equal(t, int64(0), s.observe(101).count)
+	assert.Equal(t, int64(0), s.observe(102).count)
+	assert.Equal(t, int64(1), s.observe(104).count, "later gaps are still seen")
+	assert.Equal(t, int64(0), s.observe(105+3<<30).count, "nor is a wildly late one credited")
+	assert.Equal(t, int64(2), s.observe(107).count, "105 and 106")
+
+	// The stream really moved: two close numbers far from the old ones.
+	assert.Equal(t, int64(0), s.observe(50_000_000).count)
+	assert.Equal(t, int64(0), s.observe(50_000_001).count)
+	assert.Equal(t, int64(2), s.observe(50_000_004).count)
+}

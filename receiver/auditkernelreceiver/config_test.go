@@ -5,6 +5,7 @@ package auditkernelreceiver
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -130,6 +131,8 @@ func TestConfigValidationErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(dupFile, []byte("# dup\n-w /etc/passwd -p wa -k identity\n"), 0o600))
 	unreadable := filepath.Join(dir, "unreadable.rules")
 	require.NoError(t, os.Mkdir(unreadable, 0o700)) // a directory matches the glob but cannot be read as a file
+	fifo := filepath.Join(dir, "fifo.rules")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600)) // reading it would block validation
 
 	tests := []struct {
 		name   string
@@ -161,8 +164,10 @@ func TestConfigValidationErrors(t *testing.T) {
 			c.AuditRules = "-w /etc/passwd -p wa -k identity"
 			c.AuditRuleFiles = []string{dupFile}
 		}, []string{dupFile + ":2", "duplicates the rule at audit_rules line 1"}},
-		{"unreadable file", func(c *Config) { c.AuditRuleFiles = []string{unreadable} }, []string{"audit_rule_files: cannot read " + unreadable}},
+		{"unreadable file", func(c *Config) { c.AuditRuleFiles = []string{unreadable} }, []string{"audit_rule_files: cannot read " + unreadable + ": it is a directory"}},
 		{"bad glob", func(c *Config) { c.AuditRuleFiles = []string{"[bad"} }, []string{`audit_rule_files: bad pattern "[bad"`}},
+		{"fifo", func(c *Config) { c.AuditRuleFiles = []string{fifo} }, []string{"audit_rule_files: cannot read " + fifo + ": not a regular file"}},
+		{"missing file", func(c *Config) { c.AuditRuleFiles = []string{filepath.Join(dir, "missing.rules")} }, []string{"audit_rule_files: " + filepath.Join(dir, "missing.rules") + " does not exist"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,6 +180,14 @@ func TestConfigValidationErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A glob stands for whatever files are there, possibly none (an empty
+// rules.d); only a literal path must exist.
+func TestRuleFileGlobWithoutMatches(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.AuditRuleFiles = []string{filepath.Join(t.TempDir(), "*.rules")}
+	require.NoError(t, confmap.Validate(cfg))
 }
 
 func TestIgnoreErrorsTurnsBadRulesIntoWarnings(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/elastic/go-libaudit/v2/rule"
@@ -22,6 +23,10 @@ type auditRule struct {
 	text   string
 	wire   rule.WireFormat
 }
+
+// maxSyscalls is the size of the kernel's syscall mask (AUDIT_BITMASK_SIZE
+// 32-bit words).
+const maxSyscalls = 64 * 32
 
 // auditFilterPrepend is the kernel's AUDIT_FILTER_PREPEND rule flag.
 const auditFilterPrepend = 0x10
@@ -79,7 +84,7 @@ func loadRules(cfg *Config) (ruleSet, error) {
 		errs = append(errs, err)
 	}
 	for _, file := range files {
-		content, err := os.ReadFile(file)
+		content, err := readRuleFile(file)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("audit_rule_files: cannot read %s: %w", file, err))
 			continue
@@ -99,10 +104,31 @@ func ruleFiles(patterns []string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("audit_rule_files: bad pattern %q: %w", pattern, err)
 		}
+		if len(matches) == 0 && !strings.ContainsAny(pattern, `*?[\`) {
+			// A literal path is a file the user expects to be loaded.
+			return nil, fmt.Errorf("audit_rule_files: %s does not exist", pattern)
+		}
 		slices.Sort(matches)
 		files = append(files, matches...)
 	}
 	return files, nil
+}
+
+// readRuleFile reads a rule file. Anything but a regular file is refused:
+// reading a FIFO would block validation and a device such as /dev/zero would
+// never end.
+func readRuleFile(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case info.IsDir():
+		return nil, errors.New("it is a directory")
+	case !info.Mode().IsRegular():
+		return nil, fmt.Errorf("not a regular file (mode %v)", info.Mode())
+	}
+	return os.ReadFile(path)
 }
 
 // forEachRuleLine calls fn for each line that holds a rule, skipping blank
@@ -132,6 +158,9 @@ func buildRule(source, text string) (auditRule, error) {
 	if parsed.TypeOf() == rule.DeleteAllRuleType {
 		return auditRule{}, fmt.Errorf("%s: %q is not supported: %s", source, text, controlFlags["-D"])
 	}
+	if err := checkSyscallNumbers(parsed); err != nil {
+		return auditRule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
+	}
 	wire, err := rule.Build(parsed)
 	if err != nil {
 		return auditRule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
@@ -142,4 +171,20 @@ func buildRule(source, text string) (auditRule, error) {
 		binary.NativeEndian.PutUint32(wire, binary.NativeEndian.Uint32(wire)|auditFilterPrepend)
 	}
 	return auditRule{source: source, text: text, wire: wire}, nil
+}
+
+// checkSyscallNumbers rejects syscalls given by a number outside the kernel's
+// syscall mask. go-libaudit v2.6.2's rule.Build checks the mask's bounds off
+// by one and panics on 2048..2079.
+func checkSyscallNumbers(parsed rule.Rule) error {
+	syscallRule, ok := parsed.(*rule.SyscallRule)
+	if !ok {
+		return nil
+	}
+	for _, name := range syscallRule.Syscalls {
+		if n, err := strconv.Atoi(name); err == nil && (n < 0 || n >= maxSyscalls) {
+			return fmt.Errorf("syscall number %d is out of range [0, %d]", n, maxSyscalls-1)
+		}
+	}
+	return nil
 }

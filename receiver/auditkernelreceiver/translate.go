@@ -36,7 +36,7 @@ func translate(ev *aucoalesce.Event, msgs []*auparse.AuditMessage, observed time
 		lr.SetSeverityNumber(plog.SeverityNumberInfo)
 		lr.SetSeverityText("INFO")
 	}
-	lr.Body().SetStr(summary(ev))
+	lr.Body().SetStr(validUTF8(summary(ev)))
 
 	attrs := lr.Attributes()
 	attrs.EnsureCapacity(32)
@@ -78,14 +78,18 @@ func translate(ev *aucoalesce.Event, msgs []*auparse.AuditMessage, observed time
 			raw.AppendEmpty().SetStr("type=" + m.RecordType.String() + " msg=" + m.RawData)
 		}
 	}
-	if opts.includeWarnings && len(ev.Warnings) > 0 {
+	putSemanticConventions(ev, attrs)
+
+	replaced := sanitizeUTF8(attrs)
+	if opts.includeWarnings && (len(ev.Warnings) > 0 || len(replaced) > 0) {
 		warnings := attrs.PutEmptySlice(attrPrefix + "warnings")
 		for _, w := range ev.Warnings {
-			warnings.AppendEmpty().SetStr(w.Error())
+			warnings.AppendEmpty().SetStr(validUTF8(w.Error()))
+		}
+		if len(replaced) > 0 {
+			warnings.AppendEmpty().SetStr("invalid UTF-8 replaced with U+FFFD in " + strings.Join(replaced, ", "))
 		}
 	}
-
-	putSemanticConventions(ev, attrs)
 }
 
 // putSemanticConventions adds the OpenTelemetry semantic-convention
