@@ -98,6 +98,7 @@ CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 peak_rss_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 wait_for() { # wait_for <tries of 0.1 s> <command...>
 	local tries=$1
@@ -205,6 +206,9 @@ metric() { # metric <name suffix>: the sum of the series, 0 when absent
 		awk -v m="otelcol_receiver_auditkernel_$1" 'index($1, m) == 1 { s += $NF } END { printf "%d\n", s }'
 }
 delivered_otelcol() { metric events_emitted; }
+process_metric() { # process_metric <name suffix>: the collector's own otelcol_process_<name>
+	curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | awk -v m="otelcol_process_$1" '$1 == m { print $NF }'
+}
 ours_lost_otelcol() {
 	echo "drops $(metric userspace_drops) overruns $(metric socket_overruns) gaps $(metric sequence_gaps)"
 }
@@ -293,15 +297,22 @@ if [ -n "${STORM_MINUTES:-}" ]; then
 	gen_pid=$GEN_PID
 	auditctl -a always,exit -F arch=b64 -S statfs -F pid="$gen_pid" -k akbench >/dev/null
 	echo go >&8
-	echo "| elapsed s | delivered | RSS MiB | peak RSS MiB | load avg |"
-	echo "| --- | --- | --- | --- | --- |"
+	echo "| elapsed s | delivered | RSS MiB | peak RSS MiB | Go heap MiB | threads | load avg |"
+	echo "| --- | --- | --- | --- | --- | --- | --- |"
 	start=$SECONDS
 	while kill -0 "$gen_pid" 2>/dev/null; do
-		echo "| $((SECONDS - start)) | $(delivered_otelcol) | $(awk -v k="$(rss_kib "$RECV_PID")" 'BEGIN { printf "%.1f", k / 1024 }') | $(awk -v k="$(peak_rss_kib "$RECV_PID")" 'BEGIN { printf "%.1f", k / 1024 }') | $(cut -d' ' -f1 /proc/loadavg) |"
+		echo "| $((SECONDS - start)) | $(delivered_otelcol) | $(mib "$(rss_kib "$RECV_PID")") | $(mib "$(peak_rss_kib "$RECV_PID")") | $(process_metric runtime_heap_alloc_bytes | awk '{ printf "%.1f", $1 / 1048576 }') | $(awk '/^Threads/ { print $2 }' "/proc/$RECV_PID/status") | $(cut -d' ' -f1 /proc/loadavg) |"
 		sleep 10
 	done
 	reap "$gen_pid"
-	echo "loadgen: $(tail -n1 "$WORK/gen.out"); otelcol: $(ours_lost_otelcol)"
+	drained otelcol
+	sleep 16 # one more kernel status poll (every 15 s) reads the kernel's lost counter
+	generated=$(tail -n1 "$WORK/gen.out" | sed -n 's/.*generated=\([0-9]*\).*/\1/p')
+	delivered=$(delivered_otelcol)
+	kernel_lost=$(metric kernel_lost)
+	accounted=$((delivered + kernel_lost + $(metric userspace_drops) + $(metric sequence_gaps)))
+	echo "loadgen: $(tail -n1 "$WORK/gen.out"); otelcol: delivered $delivered, kernel lost $kernel_lost records, $(ours_lost_otelcol)"
+	echo "accounted (delivered + kernel lost + drops + gaps): $accounted of ${generated:-?} generated"
 	exit 0
 fi
 
