@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -158,15 +157,8 @@ service:
 	t.Logf("sender after the outage: %v", down)
 	require.Positive(t, down["otelcol_exporter_enqueue_failed_log_records"], "the outage did not overflow the exporter's queue: the drops this test accounts for never happened")
 
-	received := filepath.Join(dir, "gateway.json")
 	gatewayUp := time.Now()
-	gateway := startCollector(t, []string{
-		fmt.Sprintf("OTLP_GRPC_LISTEN=127.0.0.1:%d", grpcPort),
-		fmt.Sprintf("OTLP_HTTP_LISTEN=127.0.0.1:%d", httpPort),
-		"OTLP_OUTPUT=" + received,
-	}, distro, "--config", repoFile(t, "examples/otlp-gateway-to-file.yaml"),
-		"--config", writeFile(t, dir, "gateway-overlay.yaml", noTelemetry))
-	gateway.waitReady(t)
+	gateway, received := startGateway(t, distro, dir, grpcPort, httpPort)
 
 	// Delivered once the sender's exporter queue is empty and nothing is
 	// being retried; then the sender is stopped, which flushes its batch.

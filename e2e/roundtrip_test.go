@@ -31,14 +31,7 @@ func TestKernelOTLPRoundTrip(t *testing.T) {
 			distro := distroPath(t)
 			dir := t.TempDir()
 			grpcPort, httpPort := freePort(t), freePort(t)
-			received := filepath.Join(dir, "gateway.json")
-			gateway := startCollector(t, []string{
-				fmt.Sprintf("OTLP_GRPC_LISTEN=127.0.0.1:%d", grpcPort),
-				fmt.Sprintf("OTLP_HTTP_LISTEN=127.0.0.1:%d", httpPort),
-				"OTLP_OUTPUT=" + received,
-			}, distro, "--config", repoFile(t, "examples/otlp-gateway-to-file.yaml"),
-				"--config", writeFile(t, dir, "gateway-overlay.yaml", noTelemetry))
-			gateway.waitReady(t)
+			gateway, received := startGateway(t, distro, dir, grpcPort, httpPort)
 
 			locking := time.Now()
 			kerneltest.Require(t) // held while the sender owns the audit socket
@@ -86,6 +79,21 @@ service:
 
 // noTelemetry keeps the collectors' own metrics endpoint (:8888) closed, so
 // that several of them and other tests can run at once.
+// startGateway runs examples/otlp-gateway-to-file.yaml on the given ports
+// and returns it once ready, with the file it writes what it receives to.
+func startGateway(t *testing.T, distro, dir string, grpcPort, httpPort int) (*collector, string) {
+	t.Helper()
+	received := filepath.Join(dir, "gateway.json")
+	gateway := startCollector(t, []string{
+		fmt.Sprintf("OTLP_GRPC_LISTEN=127.0.0.1:%d", grpcPort),
+		fmt.Sprintf("OTLP_HTTP_LISTEN=127.0.0.1:%d", httpPort),
+		"OTLP_OUTPUT=" + received,
+	}, distro, "--config", repoFile(t, "examples/otlp-gateway-to-file.yaml"),
+		"--config", writeFile(t, dir, "gateway-overlay.yaml", noTelemetry))
+	gateway.waitReady(t)
+	return gateway, received
+}
+
 const noTelemetry = `service:
   telemetry:
     metrics:
