@@ -4,6 +4,7 @@ package auditkernelreceiver
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -33,14 +34,20 @@ type fakeKernel struct {
 	reopened     atomic.Int32
 
 	mu       sync.Mutex
-	managed  []auditRule // what the receiver installed
+	// held models the kernel's retry queue: with flushBatch set, Flush sends
+	// at most flushBatch of it, as much as fits in the socket, then the
+	// flush's own CONFIG_CHANGE record. What is left at Close is lost.
+	held       []*libaudit.RawAuditMessage
+	flushBatch int
+	flushSeq   int
+	managed    []auditRule // what the receiver installed
 	rules    [][]byte    // what the kernel has
 	installs int
 }
 
 func newFakeKernel(msgs []*libaudit.RawAuditMessage) *fakeKernel {
 	f := &fakeKernel{
-		msgs:        make(chan *libaudit.RawAuditMessage, len(msgs)+1),
+		msgs:        make(chan *libaudit.RawAuditMessage, len(msgs)+1024),
 		errs:        make(chan error, 16),
 		interrupted: make(chan struct{}),
 	}
@@ -78,7 +85,22 @@ func (f *fakeKernel) Status() (*libaudit.AuditStatus, error) {
 	return &libaudit.AuditStatus{FeatureBitmap: libaudit.AuditFeatureBitmapBacklogWaitTime, Lost: f.lost.Load(), PID: f.holder.Load()}, nil
 }
 
-func (*fakeKernel) Flush() error { return nil }
+func (f *fakeKernel) Flush() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.flushBatch == 0 {
+		return nil // a kernel that holds nothing back
+	}
+	n := min(f.flushBatch, len(f.held))
+	for _, m := range f.held[:n] {
+		f.msgs <- m
+	}
+	f.held = f.held[n:]
+	f.flushSeq++
+	f.msgs <- record(auparse.AUDIT_CONFIG_CHANGE, fmt.Sprintf(
+		"audit(1700000000.000:%d): op=set audit_backlog_limit=8192 old=8192 auid=4294967295 ses=4294967295 res=1", 1_000_000+f.flushSeq))
+	return nil
+}
 
 func (f *fakeKernel) Reopen() error {
 	f.reopened.Add(1)

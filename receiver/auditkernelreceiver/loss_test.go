@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 	"testing"
 	"time"
 
@@ -18,9 +19,11 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
 
@@ -184,4 +187,30 @@ func TestNonEventAndMalformedMessages(t *testing.T) {
 	require.Len(t, eventRecords(sink.AllLogs()), 1)
 	metadatatest.AssertEqualReceiverAuditkernelMessagesReceived(t, tt, sum(6), ignoreTime, ignoreExemplars)
 	metadatatest.AssertEqualReceiverAuditkernelUserspaceDrops(t, tt, sum(3), ignoreTime, ignoreExemplars)
+}
+
+// The kernel retries what it failed to send only when a new record wakes it,
+// each wake sends only what fits in the socket, and what it still holds when
+// the receiver closes is dropped without a count (unless booted with
+// audit=1). Shutdown wakes it until a wake brings nothing but its own record.
+func TestShutdownReceivesEverythingTheKernelHeld(t *testing.T) {
+	fake := newFakeKernel(nil)
+	for seq := 1; seq <= 30; seq++ {
+		fake.held = append(fake.held, logins(strconv.Itoa(seq))...)
+	}
+	fake.flushBatch = 10
+	sink := new(consumertest.LogsSink)
+	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), defaultConfig(), sink, fake.open)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), nil))
+	require.NoError(t, r.Shutdown(context.Background()))
+
+	delivered := 0
+	for _, lr := range eventRecords(sink.AllLogs()) {
+		if lr.EventName() == "audit.kernel.user_login" {
+			delivered++
+		}
+	}
+	assert.Equal(t, 30, delivered)
+	assert.Empty(t, fake.held)
 }

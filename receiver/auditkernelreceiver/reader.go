@@ -55,7 +55,10 @@ type reader struct {
 	// draining makes run return once the socket is quiet, so that Shutdown
 	// receives what the kernel still had; done closes when run returns.
 	draining atomic.Bool
-	done     chan struct{}
+	// sinceFlush counts the records other than CONFIG_CHANGE received since
+	// the last Flush.
+	sinceFlush atomic.Int64
+	done       chan struct{}
 	// discard closes when Shutdown runs out of time: the events still
 	// arriving are counted as dropped instead of waiting for the queue.
 	discard   chan struct{}
@@ -90,7 +93,14 @@ func (r *reader) run(ctx context.Context) {
 		case errors.Is(err, errInterrupted):
 			return
 		case msg == nil && err == nil && r.draining.Load():
-			return
+			// The kernel's sender retries what it failed to send only when
+			// woken, and drops it silently once the PID is released (unless
+			// booted with audit=1). Until a flush brings nothing but its own
+			// CONFIG_CHANGE, it may hold more.
+			if r.sinceFlush.Load() == 0 {
+				return
+			}
+			r.flush()
 		case errors.Is(err, errSocketOverrun):
 			r.losses.socketOverrun(ctx)
 			r.logger.Warn("audit messages lost: the socket receive buffer overran; raise socket_buffer_size or make the rules more selective")
@@ -99,6 +109,9 @@ func (r *reader) run(ctx context.Context) {
 				return
 			}
 		case msg != nil:
+			if msg.Type != auparse.AUDIT_CONFIG_CHANGE {
+				r.sinceFlush.Add(1)
+			}
 			r.handle(ctx, msg)
 		}
 		if now := time.Now(); now.Sub(lastMaintain) >= maintainInterval {
@@ -111,10 +124,8 @@ func (r *reader) run(ctx context.Context) {
 // drain makes run return once the kernel has sent what it holds, or when
 // ctx ends.
 func (r *reader) drain(ctx context.Context) {
+	r.flush()
 	r.draining.Store(true)
-	if err := r.conn.Flush(); err != nil {
-		r.logger.Debug("cannot make the kernel send what it holds", zap.Error(err))
-	}
 	select {
 	case <-r.done:
 		return
@@ -124,6 +135,14 @@ func (r *reader) drain(ctx context.Context) {
 	select {
 	case <-r.done:
 	case <-time.After(discardTimeout):
+	}
+}
+
+// flush wakes the kernel's sender, which then sends what it held back.
+func (r *reader) flush() {
+	r.sinceFlush.Store(0)
+	if err := r.conn.Flush(); err != nil {
+		r.logger.Debug("cannot make the kernel send what it holds", zap.Error(err))
 	}
 }
 
