@@ -33,7 +33,7 @@ type fakeKernel struct {
 	reopenErr    error // returned by every Reopen
 	reopened     atomic.Int32
 
-	mu       sync.Mutex
+	mu sync.Mutex
 	// held models the kernel's retry queue: with flushBatch set, Flush sends
 	// at most flushBatch of it, as much as fits in the socket, then the
 	// flush's own CONFIG_CHANGE record. What is left at Close is lost.
@@ -41,8 +41,8 @@ type fakeKernel struct {
 	flushBatch int
 	flushSeq   int
 	managed    []auditRule // what the receiver installed
-	rules    [][]byte    // what the kernel has
-	installs int
+	rules      [][]byte    // what the kernel has
+	installs   int
 }
 
 func newFakeKernel(msgs []*libaudit.RawAuditMessage) *fakeKernel {
