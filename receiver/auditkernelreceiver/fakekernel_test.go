@@ -144,6 +144,10 @@ func (f *fakeKernel) setRules(rules [][]byte) {
 	f.rules = rules
 }
 
+func (f *fakeKernel) Setup() kernelSetup {
+	return kernelSetup{socketType: socketTypeUnicast, reason: "fake", rules: len(f.ManagedRules())}
+}
+
 func (f *fakeKernel) Close() error {
 	f.closed.Add(1)
 	return nil

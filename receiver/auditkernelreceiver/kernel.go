@@ -42,8 +42,19 @@ type kernelConn interface {
 	Rules() ([][]byte, error)
 	// InstallRules replaces the kernel's rules with ManagedRules.
 	InstallRules() error
+	// Setup is what opening the kernel chose and changed.
+	Setup() kernelSetup
 	// Close releases the audit PID (unicast) and the sockets.
 	Close() error
+}
+
+// kernelSetup is what opening the kernel chose and changed; Start logs it
+// with the receiver's own choices in one line.
+type kernelSetup struct {
+	socketType string
+	reason     string   // why socketType
+	changed    []string // kernel settings changed, as "name old->new"
+	rules      int      // audit rules installed
 }
 
 // openKernelFunc configures the kernel as cfg says, installs the rules and

@@ -48,12 +48,7 @@ type netlinkKernel struct {
 	// rules are the configured rules while this receiver manages the
 	// kernel's rules (unicast, not locked), otherwise nil.
 	rules []auditRule
-}
-
-// kernelPlan is what newNetlinkKernel decided, logged once at start.
-type kernelPlan struct {
-	socketType string
-	reason     string
+	setup kernelSetup
 }
 
 func newNetlinkKernel(cfg *Config, rules ruleSet, logger *zap.Logger) (kernelConn, error) {
@@ -62,13 +57,13 @@ func newNetlinkKernel(cfg *Config, rules ruleSet, logger *zap.Logger) (kernelCon
 		return nil, fmt.Errorf("audit is not available in this kernel: %w", err)
 	}
 	k := &netlinkKernel{control: control}
-	if err := k.setUp(cfg, rules, logger); err != nil {
+	if err := k.open(cfg, rules, logger); err != nil {
 		return nil, errors.Join(err, k.Close())
 	}
 	return k, nil
 }
 
-func (k *netlinkKernel) setUp(cfg *Config, rules ruleSet, logger *zap.Logger) error {
+func (k *netlinkKernel) open(cfg *Config, rules ruleSet, logger *zap.Logger) error {
 	status, statusErr := k.control.GetStatus()
 	if statusErr != nil && !errors.Is(statusErr, syscall.EPERM) {
 		return fmt.Errorf("read kernel audit status: %w", statusErr)
@@ -84,7 +79,7 @@ func (k *netlinkKernel) setUp(cfg *Config, rules ruleSet, logger *zap.Logger) er
 		}
 		logger.Warn("cannot read the kernel audit status without CAP_AUDIT_CONTROL; receiving the multicast stream with CAP_AUDIT_READ only", zap.Error(statusErr))
 	}
-	logger.Info("audit socket chosen", zap.String("socket_type", plan.socketType), zap.String("reason", plan.reason))
+	k.setup = plan
 	if plan.socketType == socketTypeMulticast {
 		return k.subscribeMulticast(cfg, status, logger)
 	}
@@ -93,30 +88,30 @@ func (k *netlinkKernel) setUp(cfg *Config, rules ruleSet, logger *zap.Logger) er
 
 // chooseSocketType applies the rules of Auditbeat's socket_type setting.
 // status is nil when it could not be read (no CAP_AUDIT_CONTROL).
-func chooseSocketType(cfg *Config, ruleCount int, status *libaudit.AuditStatus, major, minor int) (kernelPlan, error) {
+func chooseSocketType(cfg *Config, ruleCount int, status *libaudit.AuditStatus, major, minor int) (kernelSetup, error) {
 	multicastSupported := major > 3 || (major == 3 && minor >= 16)
 	locked := status != nil && status.Enabled == auditEnabledLocked
 	switch cfg.SocketType {
 	case socketTypeMulticast:
 		if !multicastSupported {
-			return kernelPlan{socketTypeUnicast, fmt.Sprintf("socket_type is multicast but kernel %d.%d is older than 3.16, which added it; falling back to unicast", major, minor)}, nil
+			return kernelSetup{socketType: socketTypeUnicast, reason: fmt.Sprintf("socket_type is multicast but kernel %d.%d is older than 3.16, which added it; falling back to unicast", major, minor)}, nil
 		}
-		return kernelPlan{socketTypeMulticast, "socket_type is multicast"}, nil
+		return kernelSetup{socketType: socketTypeMulticast, reason: "socket_type is multicast"}, nil
 	case socketTypeUnicast:
 		if locked && ruleCount > 0 && !cfg.Immutable {
-			return kernelPlan{}, errors.New("the kernel audit configuration is locked (enabled=2, set by -e 2): rules cannot be installed until reboot; remove audit_rules or use socket_type: multicast")
+			return kernelSetup{}, errors.New("the kernel audit configuration is locked (enabled=2, set by -e 2): rules cannot be installed until reboot; remove audit_rules or use socket_type: multicast")
 		}
-		return kernelPlan{socketTypeUnicast, "socket_type is unicast"}, nil
+		return kernelSetup{socketType: socketTypeUnicast, reason: "socket_type is unicast"}, nil
 	}
 	switch {
 	case !multicastSupported:
-		return kernelPlan{socketTypeUnicast, fmt.Sprintf("kernel %d.%d is older than 3.16 and has no multicast audit socket", major, minor)}, nil
+		return kernelSetup{socketType: socketTypeUnicast, reason: fmt.Sprintf("kernel %d.%d is older than 3.16 and has no multicast audit socket", major, minor)}, nil
 	case locked && !cfg.Immutable:
-		return kernelPlan{socketTypeMulticast, "the kernel audit configuration is locked (enabled=2): rules cannot be applied, receiving the multicast stream"}, nil
+		return kernelSetup{socketType: socketTypeMulticast, reason: "the kernel audit configuration is locked (enabled=2): rules cannot be applied, receiving the multicast stream"}, nil
 	case ruleCount > 0 || cfg.Immutable:
-		return kernelPlan{socketTypeUnicast, "audit rules are configured, which needs the unicast socket"}, nil
+		return kernelSetup{socketType: socketTypeUnicast, reason: "audit rules are configured, which needs the unicast socket"}, nil
 	default:
-		return kernelPlan{socketTypeMulticast, "no audit rules are configured and the kernel supports multicast"}, nil
+		return kernelSetup{socketType: socketTypeMulticast, reason: "no audit rules are configured and the kernel supports multicast"}, nil
 	}
 }
 
@@ -126,7 +121,7 @@ func (k *netlinkKernel) subscribeMulticast(cfg *Config, status *libaudit.AuditSt
 		if err := k.control.SetEnabled(true, libaudit.WaitForReply); err != nil {
 			logger.Warn("audit is disabled in the kernel and enabling it failed (needs CAP_AUDIT_CONTROL); no events will arrive until it is enabled", zap.Error(err))
 		} else {
-			logger.Info("enabled kernel auditing")
+			k.setup.changed = append(k.setup.changed, "enabled 0->1")
 		}
 	}
 	k.groups, k.bufferSize = libaudit.NetlinkGroupReadLog, cfg.SocketBufferSize
@@ -166,7 +161,7 @@ func (k *netlinkKernel) subscribeUnicast(cfg *Config, rules ruleSet, status *lib
 	locked := status.Enabled == auditEnabledLocked
 	if locked {
 		logger.Warn("the kernel audit configuration is locked (enabled=2): keeping the kernel's settings and rules as they are")
-	} else if err := k.configure(cfg, rules, status, logger); err != nil {
+	} else if err := k.configure(cfg, rules, status); err != nil {
 		return err
 	}
 
@@ -178,7 +173,7 @@ func (k *netlinkKernel) subscribeUnicast(cfg *Config, rules ruleSet, status *lib
 		if err := k.control.SetImmutable(libaudit.WaitForReply); err != nil {
 			return fmt.Errorf("lock the audit configuration (immutable): %w", err)
 		}
-		logger.Info("locked the kernel audit configuration (enabled=2) until reboot")
+		k.setup.changed = append(k.setup.changed, "enabled 1->2 (locked until reboot)")
 	}
 	return nil
 }
@@ -186,8 +181,7 @@ func (k *netlinkKernel) subscribeUnicast(cfg *Config, rules ruleSet, status *lib
 // configure applies the kernel settings that differ from cfg, then replaces
 // the rules. Rules come first so that auditing is never enabled with a
 // half-installed rule set.
-func (k *netlinkKernel) configure(cfg *Config, rules ruleSet, status *libaudit.AuditStatus, logger *zap.Logger) error {
-	var applied []string
+func (k *netlinkKernel) configure(cfg *Config, rules ruleSet, status *libaudit.AuditStatus) error {
 	set := func(name string, current, want uint32, apply func() error) error {
 		if current == want {
 			return nil
@@ -195,7 +189,7 @@ func (k *netlinkKernel) configure(cfg *Config, rules ruleSet, status *libaudit.A
 		if err := apply(); err != nil {
 			return fmt.Errorf("set kernel audit %s to %d: %w", name, want, err)
 		}
-		applied = append(applied, fmt.Sprintf("%s %d->%d", name, current, want))
+		k.setup.changed = append(k.setup.changed, fmt.Sprintf("%s %d->%d", name, current, want))
 		return nil
 	}
 	failure := failureModes[cfg.FailureMode]
@@ -228,15 +222,13 @@ func (k *netlinkKernel) configure(cfg *Config, rules ruleSet, status *libaudit.A
 		if !cfg.Immutable {
 			k.rules = rules.rules
 		}
-		logger.Info("installed audit rules", zap.Int("rules", len(rules.rules)))
+		k.setup.rules = len(rules.rules)
 	}
 	if err := set("enabled", status.Enabled, 1, func() error {
 		return k.control.SetEnabled(true, libaudit.WaitForReply)
 	}); err != nil {
 		return err
 	}
-	logger.Info("kernel audit settings", zap.Strings("changed", applied),
-		zap.String("backpressure_strategy", cfg.BackpressureStrategy))
 	return nil
 }
 
@@ -446,3 +438,5 @@ func kernelVersion() (int, int) {
 	minor, _ := strconv.Atoi(strings.TrimFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' }))
 	return major, minor
 }
+
+func (k *netlinkKernel) Setup() kernelSetup { return k.setup }

@@ -30,6 +30,8 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/auditkernel/auditkernel/internal/kerneltest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
@@ -315,11 +317,28 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 	cfg.AuditRules = "-w /etc/akt-lifecycle-nonexistent-dir -p wa -k akt_lifecycle"
 
 	for i := range 2 {
-		r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop(), newNetlinkKernel)
+		core, logs := observer.New(zap.InfoLevel)
+		set := receivertest.NewNopSettings(metadata.Type)
+		set.Logger = zap.New(core)
+		r, err := newReceiver(set, cfg, consumertest.NewNop(), newNetlinkKernel)
 		require.NoError(t, err)
 		begin := time.Now()
 		require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()), "start %d", i)
 		assert.Less(t, time.Since(begin), 5*time.Second, "Start returns quickly")
+		// What was chosen is logged once, in one line; the second start
+		// finds the settings in place.
+		require.Equal(t, 1, logs.Len(), "start %d: %v", i, logs.All())
+		started := logs.All()[0].ContextMap()
+		assert.Equal(t, "unicast", started["socket_type"])
+		assert.Equal(t, "socket_type is unicast", started["socket_type_reason"])
+		assert.Equal(t, int64(1), started["rules_installed"])
+		assert.Equal(t, "kernel", started["backpressure_strategy"])
+		changed := fmt.Sprint(started["kernel_settings_changed"])
+		if i == 0 {
+			assert.Contains(t, changed, "->4096", "backlog_limit")
+		} else {
+			assert.NotContains(t, changed, "backlog_limit")
+		}
 		status := kerneltest.Status(t)
 		assert.Equal(t, uint32(os.Getpid()), status.PID)
 		assert.Equal(t, uint32(1), status.Enabled)

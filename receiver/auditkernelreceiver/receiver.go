@@ -88,7 +88,12 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 	// before it are not this receiver's.
 	status, statusErr := conn.Status()
 	drop := dropsInUserspace(r.cfg.BackpressureStrategy, statusErr == nil && supportsBacklogWaitTime(status))
+	setup := conn.Setup()
 	logger.Info("auditkernel receiver started",
+		zap.String("socket_type", setup.socketType),
+		zap.String("socket_type_reason", setup.reason),
+		zap.Strings("kernel_settings_changed", setup.changed),
+		zap.Int("rules_installed", setup.rules),
 		zap.String("backpressure_strategy", r.cfg.BackpressureStrategy),
 		zap.Bool("drops_in_userspace_when_full", drop),
 		zap.Int("queue_size", r.cfg.Reassembler.QueueSize))
