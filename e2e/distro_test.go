@@ -22,6 +22,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/auditkernel/auditkernel/internal/kerneltest"
 )
 
 const distroEnv = "OTELCOL_AUDITKERNEL"
@@ -242,17 +244,6 @@ func fromPID(pid int, path, key string) func(plog.LogRecord) bool {
 		if !ok || f.Str() != path {
 			return false
 		}
-		return hasKey(attrs.AsRaw(), key)
+		return kerneltest.HasKey(attrs.AsRaw(), key)
 	}
-}
-
-// hasKey reports whether a record's attributes carry the rule key.
-func hasKey(attrs map[string]any, key string) bool {
-	keys, _ := attrs["audit.kernel.key"].([]any)
-	for _, k := range keys {
-		if k == key {
-			return true
-		}
-	}
-	return false
 }

@@ -254,7 +254,7 @@ func countDelivered(t *testing.T, path string, pid int) (int, map[string]int64) 
 			}
 			continue
 		}
-		if p, ok := lr.Attributes().Get("process.pid"); ok && p.Int() == int64(pid) && hasKey(lr.Attributes().AsRaw(), exporterKey) {
+		if p, ok := lr.Attributes().Get("process.pid"); ok && p.Int() == int64(pid) && kerneltest.HasKey(lr.Attributes().AsRaw(), exporterKey) {
 			delivered++
 			continue
 		}

@@ -116,3 +116,15 @@ func process(pid uint32) (string, bool) {
 	comm, err := os.ReadFile("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/comm")
 	return strings.TrimSpace(string(comm)), err == nil
 }
+
+// HasKey reports whether a log record's attributes carry the audit rule key
+// (`-k key`): how tests find the events their own rules selected.
+func HasKey(attrs map[string]any, key string) bool {
+	keys, _ := attrs["audit.kernel.key"].([]any)
+	for _, k := range keys {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}

@@ -88,16 +88,6 @@ func waitForRecord(t *testing.T, sink *consumertest.LogsSink, match func(attrs m
 	return found
 }
 
-func hasKey(attrs map[string]any, key string) bool {
-	keys, _ := attrs["audit.kernel.key"].([]any)
-	for _, k := range keys {
-		if k == key {
-			return true
-		}
-	}
-	return false
-}
-
 func run(t *testing.T, cmd *exec.Cmd) int {
 	t.Helper()
 	out, err := cmd.CombinedOutput()
@@ -125,7 +115,7 @@ func TestKernelFileWatch(t *testing.T) {
 	require.NoError(t, os.WriteFile(target, []byte("self"), 0o600))
 	pid := run(t, exec.Command("/bin/sh", "-c", "echo hello >> "+target))
 
-	lr := waitForRecord(t, sink, func(a map[string]any) bool { return hasKey(a, "akt_watch") })
+	lr := waitForRecord(t, sink, func(a map[string]any) bool { return kerneltest.HasKey(a, "akt_watch") })
 	attrs := lr.Attributes().AsRaw()
 	assert.Equal(t, int64(pid), attrs["process.pid"])
 	assert.Equal(t, int64(os.Getpid()), attrs["process.parent_pid"])
@@ -163,7 +153,7 @@ func TestKernelFailedOpenAsUnprivilegedUser(t *testing.T) {
 	pid := run(t, cmd)
 
 	lr := waitForRecord(t, sink, func(a map[string]any) bool {
-		return hasKey(a, "akt_access") && a["process.pid"] == int64(pid)
+		return kerneltest.HasKey(a, "akt_access") && a["process.pid"] == int64(pid)
 	})
 	attrs := lr.Attributes().AsRaw()
 	assert.Equal(t, plog.SeverityNumberWarn, lr.SeverityNumber())
@@ -187,7 +177,7 @@ func TestKernelConnect(t *testing.T) {
 
 	// bash may connect to other sockets first (nscd, a resolver): wait for ours.
 	lr := waitForRecord(t, sink, func(a map[string]any) bool {
-		return hasKey(a, "akt_connect") && a["process.pid"] == int64(pid) && a["destination.port"] == int64(port)
+		return kerneltest.HasKey(a, "akt_connect") && a["process.pid"] == int64(pid) && a["destination.port"] == int64(port)
 	})
 	attrs := lr.Attributes().AsRaw()
 	assert.Equal(t, "connected-to", attrs["audit.kernel.action"])
