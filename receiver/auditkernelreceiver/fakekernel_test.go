@@ -97,7 +97,7 @@ func (f *fakeKernel) Flush() error {
 	}
 	f.held = f.held[n:]
 	f.flushSeq++
-	f.msgs <- record(auparse.AUDIT_CONFIG_CHANGE, fmt.Sprintf(
+	f.msgs <- rawRecord(auparse.AUDIT_CONFIG_CHANGE, fmt.Sprintf(
 		"audit(1700000000.000:%d): op=set audit_backlog_limit=8192 old=8192 auid=4294967295 ses=4294967295 res=1", 1_000_000+f.flushSeq))
 	return nil
 }

@@ -17,7 +17,8 @@ type kernelConn interface {
 	// Receive waits up to timeout for one audit message. It returns
 	// (nil, nil) when the timeout passes, errSocketOverrun when the kernel
 	// dropped messages because our socket buffer was full, and
-	// errInterrupted after Interrupt.
+	// errInterrupted after Interrupt. The message is valid until the next
+	// call.
 	Receive(timeout time.Duration) (*libaudit.RawAuditMessage, error)
 	// Interrupt wakes Receive for good; it is safe to call from any goroutine.
 	Interrupt()

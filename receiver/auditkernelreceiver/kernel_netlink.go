@@ -36,6 +36,7 @@ type netlinkKernel struct {
 	// goroutine replaces it in Reopen; sockMu orders that against Interrupt.
 	data        *libaudit.AuditClient
 	sock        *netlinkSocket
+	received    libaudit.RawAuditMessage // what Receive returns, reused
 	sockMu      sync.Mutex
 	interrupted bool
 	groups      uint32 // multicast groups of the data socket
@@ -297,13 +298,14 @@ func (k *netlinkKernel) Receive(timeout time.Duration) (*libaudit.RawAuditMessag
 	if k.sock.interrupted() {
 		return nil, errInterrupted
 	}
-	msg, err := k.data.Receive(true)
+	msg := &k.received
+	err := k.sock.receive(msg)
 	if errors.Is(err, unix.EAGAIN) {
 		readable, waitErr := k.sock.wait(timeout)
 		if waitErr != nil || !readable {
 			return nil, waitErr
 		}
-		msg, err = k.data.Receive(true)
+		err = k.sock.receive(msg)
 	}
 	switch {
 	case errors.Is(err, unix.ENOBUFS):

@@ -25,7 +25,7 @@ import (
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
 
-func record(typ auparse.AuditMessageType, payload string) *libaudit.RawAuditMessage {
+func rawRecord(typ auparse.AuditMessageType, payload string) *libaudit.RawAuditMessage {
 	return &libaudit.RawAuditMessage{Type: typ, Data: []byte(payload)}
 }
 
@@ -66,7 +66,7 @@ func warningsOf(lr plog.LogRecord) []any {
 const seedLogin = `pid=12635 uid=0 auid=4294967295 ses=4294967295 msg='op=login acct=%s exe="/usr/sbin/sshd" hostname=? addr=179.38.151.221 terminal=sshd res=failed'`
 
 func login(header, acct string) *libaudit.RawAuditMessage {
-	return record(auparse.AUDIT_USER_LOGIN, header+" "+strings.Replace(seedLogin, "%s", acct, 1))
+	return rawRecord(auparse.AUDIT_USER_LOGIN, header+" "+strings.Replace(seedLogin, "%s", acct, 1))
 }
 
 // Headers that cannot be parsed (beyond the cases of
@@ -74,12 +74,12 @@ func login(header, acct string) *libaudit.RawAuditMessage {
 // around them are delivered.
 func TestMalformedHeadersAreCounted(t *testing.T) {
 	bad := []*libaudit.RawAuditMessage{
-		login("audit(abc.def:12):", "root"),                       // not numbers
-		login("audit(1492896301.818:99999999999):", "root"),       // sequence beyond 32 bits
-		login("audit(99999999999999999999.818:13):", "root"),      // seconds beyond 64 bits
-		record(auparse.AUDIT_SYSCALL, "audit(1795569890.9"),       // cut inside the header
-		record(auparse.AUDIT_SYSCALL, ""),                         // empty
-		record(auparse.AUDIT_SYSCALL, strings.Repeat("\x00", 64)), // zeros
+		login("audit(abc.def:12):", "root"),                          // not numbers
+		login("audit(1492896301.818:99999999999):", "root"),          // sequence beyond 32 bits
+		login("audit(99999999999999999999.818:13):", "root"),         // seconds beyond 64 bits
+		rawRecord(auparse.AUDIT_SYSCALL, "audit(1795569890.9"),       // cut inside the header
+		rawRecord(auparse.AUDIT_SYSCALL, ""),                         // empty
+		rawRecord(auparse.AUDIT_SYSCALL, strings.Repeat("\x00", 64)), // zeros
 	}
 	good := []*libaudit.RawAuditMessage{login("audit(1492896301.818:10):", "root"), login("audit(1492896301.818:11):", "root")}
 	msgs := append([]*libaudit.RawAuditMessage{good[0]}, append(bad, good[1])...)
@@ -143,9 +143,9 @@ func TestOversizedRecordIsEmitted(t *testing.T) {
 // for are emitted under their number, with a warning.
 func TestUnknownRecordTypesAreEmitted(t *testing.T) {
 	msgs := []*libaudit.RawAuditMessage{
-		record(1499, "audit(1492896301.818:20): foo=bar"),
-		record(2999, "audit(1492896301.818:21): foo=bar"),
-		record(65535, "audit(1492896301.818:22): foo=bar"),
+		rawRecord(1499, "audit(1492896301.818:20): foo=bar"),
+		rawRecord(2999, "audit(1492896301.818:21): foo=bar"),
+		rawRecord(65535, "audit(1492896301.818:22): foo=bar"),
 	}
 	tt, records := deliver(t, warningsConfig(), 0, msgs)
 
@@ -191,8 +191,8 @@ func TestNonUTF8AndHexEncodedValues(t *testing.T) {
 		login("audit(1492896301.818:32):", "ABC"),              // odd-length hex
 		login("audit(1492896301.818:33):", "ZZ"),               // not hex
 		login("audit(1492896301.818:34):", "\"x\" \xc3\x28=1"), // a field name that is not UTF-8
-		record(auparse.AUDIT_SYSCALL, `audit(1795569890.914:35): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 comm="sh" exe="/bin/sh" key=(null)`),
-		record(auparse.AUDIT_PROCTITLE, "audit(1795569890.914:35): proctitle=2F62696E2F736800FF2D63"), // "/bin/sh\x00\xff-c"
+		rawRecord(auparse.AUDIT_SYSCALL, `audit(1795569890.914:35): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 comm="sh" exe="/bin/sh" key=(null)`),
+		rawRecord(auparse.AUDIT_PROCTITLE, "audit(1795569890.914:35): proctitle=2F62696E2F736800FF2D63"), // "/bin/sh\x00\xff-c"
 	}
 	tt, records := deliver(t, warningsConfig(), 0, msgs)
 

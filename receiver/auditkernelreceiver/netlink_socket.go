@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	libaudit "github.com/elastic/go-libaudit/v2"
+	"github.com/elastic/go-libaudit/v2/auparse"
 	"golang.org/x/sys/unix"
 )
 
@@ -113,6 +114,34 @@ func (s *netlinkSocket) Receive(nonBlocking bool, parse libaudit.NetlinkParser) 
 		return nil, errors.New("netlink message was not sent by the kernel")
 	}
 	return parse(s.buf[:n])
+}
+
+// receive reads one message without waiting into msg, whose Data is backed
+// by the read buffer until the next call. It is what AuditClient.Receive
+// does over Receive, without its three allocations per record (the source
+// address, a message slice and the RawAuditMessage): the data path reads
+// every record of every event. Like go-libaudit, it takes the whole datagram
+// after the header as the data: the kernel sets nlmsg_len wrongly on some
+// audit records.
+func (s *netlinkSocket) receive(msg *libaudit.RawAuditMessage) error {
+	var from unix.RawSockaddrNetlink
+	fromLen := uint32(unix.SizeofSockaddrNetlink)
+	n, _, errno := unix.Syscall6(unix.SYS_RECVFROM, uintptr(s.fd),
+		uintptr(unsafe.Pointer(&s.buf[0])), uintptr(len(s.buf)), unix.MSG_DONTWAIT,
+		uintptr(unsafe.Pointer(&from)), uintptr(unsafe.Pointer(&fromLen)))
+	if errno != 0 {
+		return errno
+	}
+	if n < unix.NLMSG_HDRLEN {
+		return fmt.Errorf("netlink message too short: %d bytes", n)
+	}
+	if from.Family != unix.AF_NETLINK || from.Pid != 0 {
+		return errors.New("netlink message was not sent by the kernel")
+	}
+	header := (*unix.NlMsghdr)(unsafe.Pointer(&s.buf[0]))
+	msg.Type = auparse.AuditMessageType(header.Type)
+	msg.Data = s.buf[unix.NLMSG_HDRLEN:n]
+	return nil
 }
 
 // wait blocks until the socket is readable (true), the timeout passes

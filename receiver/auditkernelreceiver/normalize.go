@@ -8,14 +8,20 @@ import (
 
 	"github.com/elastic/go-libaudit/v2/aucoalesce"
 	"github.com/elastic/go-libaudit/v2/auparse"
+
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/coalesce"
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
 )
 
-// normalize coalesces the records of one reassembled event into an
-// actor/action/thing/how event and, when asked, resolves uid/gid values to
-// names.
-func normalize(msgs []*auparse.AuditMessage, resolveIDs bool) (*aucoalesce.Event, error) {
-	canonicalOrder(msgs)
-	event, err := aucoalesce.CoalesceMessages(msgs)
+// normalize parses the fields of one reassembled event's records, coalesces
+// them into an actor/action/thing/how event and, when asked, resolves
+// uid/gid values to names.
+func normalize(recs []*record.Record, resolveIDs bool) (*aucoalesce.Event, error) {
+	for _, r := range recs {
+		r.ParseFields()
+	}
+	canonicalOrder(recs)
+	event, err := coalesce.Coalesce(recs)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +41,7 @@ func isEventMessage(typ auparse.AuditMessageType) bool {
 
 // recordRank orders the records of one event as the kernel emits them: the
 // leading record (SYSCALL, or a record such as AVC that precedes it) first,
-// then auxiliary records, PROCTITLE, and EOE. aucoalesce takes the first
+// then auxiliary records, PROCTITLE, and EOE. The normalizer takes the first
 // record as the event's type and the first PATH as its object, so records
 // that arrive out of order would otherwise change the event's meaning.
 func recordRank(t auparse.AuditMessageType) int {
@@ -53,39 +59,48 @@ func recordRank(t auparse.AuditMessageType) int {
 	}
 }
 
-// canonicalOrder sorts msgs in place by recordRank (stable), then the PATH
+// canonicalOrder sorts recs in place by recordRank (stable), then the PATH
 // records among their own positions by item number. Records from the kernel
-// are normally in order already; then nothing moves.
-func canonicalOrder(msgs []*auparse.AuditMessage) {
-	byRank := func(a, b *auparse.AuditMessage) int { return recordRank(a.RecordType) - recordRank(b.RecordType) }
-	if !slices.IsSortedFunc(msgs, byRank) {
-		slices.SortStableFunc(msgs, byRank)
+// are normally in order already; then nothing moves and nothing is allocated.
+func canonicalOrder(recs []*record.Record) {
+	byRank := func(a, b *record.Record) int { return recordRank(a.Type) - recordRank(b.Type) }
+	if !slices.IsSortedFunc(recs, byRank) {
+		slices.SortStableFunc(recs, byRank)
 	}
+	if pathsInOrder(recs) {
+		return
+	}
+	var paths []*record.Record
 	var slots []int
-	for i, m := range msgs {
-		if m.RecordType == auparse.AUDIT_PATH {
+	for i, r := range recs {
+		if r.Type == auparse.AUDIT_PATH {
+			paths = append(paths, r)
 			slots = append(slots, i)
 		}
 	}
-	paths := make([]*auparse.AuditMessage, len(slots))
+	slices.SortStableFunc(paths, func(a, b *record.Record) int { return pathItem(a) - pathItem(b) })
 	for i, slot := range slots {
-		paths[i] = msgs[slot]
-	}
-	byItem := func(a, b *auparse.AuditMessage) int { return pathItem(a) - pathItem(b) }
-	if slices.IsSortedFunc(paths, byItem) {
-		return
-	}
-	slices.SortStableFunc(paths, byItem)
-	for i, slot := range slots {
-		msgs[slot] = paths[i]
+		recs[slot] = paths[i]
 	}
 }
 
-func pathItem(m *auparse.AuditMessage) int {
-	data, err := m.Data()
-	if err != nil {
-		return 0
+func pathsInOrder(recs []*record.Record) bool {
+	last := -1 << 31
+	for _, r := range recs {
+		if r.Type != auparse.AUDIT_PATH {
+			continue
+		}
+		item := pathItem(r)
+		if item < last {
+			return false
+		}
+		last = item
 	}
-	item, _ := strconv.Atoi(data["item"])
+	return true
+}
+
+func pathItem(r *record.Record) int {
+	v, _ := r.Get("item")
+	item, _ := strconv.Atoi(v)
 	return item
 }

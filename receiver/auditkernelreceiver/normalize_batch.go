@@ -6,46 +6,46 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/elastic/go-libaudit/v2/aucoalesce"
+	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 // minEventsPerWorker is the smallest share of a batch worth a goroutine of
-// its own: normalizing one event costs ~100 µs (BenchmarkStages/
-// parse_normalize), starting a goroutine ~1 µs.
-const minEventsPerWorker = 8
+// its own: converting one event costs ~10-20 µs (BenchmarkStages), starting
+// a goroutine ~1 µs.
+const minEventsPerWorker = 16
 
-// normalizedEvent is the outcome of normalize for one queued event.
-type normalizedEvent struct {
-	event *aucoalesce.Event
-	err   error
-}
-
-// normalizeBatch normalizes every event of a batch, spread over up to
-// GOMAXPROCS goroutines. Parsing and coalescing in go-libaudit is ~75% of
-// the receiver's CPU per event (BenchmarkUserspacePath profile) and ran on
-// the pipeline's one goroutine, so under load that goroutine saturated a
-// core while the others idled and the kernel's backlog overflowed. Each
-// event is independent (go-libaudit's id caches lock), so the results are
-// those of normalize, in batch order.
-func normalizeBatch(batch []queuedEvent, resolveIDs bool) []normalizedEvent {
-	out := make([]normalizedEvent, len(batch))
+// convertBatch normalizes and translates every event of batch into the
+// records at the same index of out (already appended, empty), spread over up
+// to GOMAXPROCS goroutines, and returns each event's normalization error.
+// Under load the pipeline's one goroutine would otherwise saturate a core
+// while the others idle and the kernel's backlog overflows. Each event and
+// each log record is independent, so the result is that of converting them
+// in order.
+func convertBatch(batch []queuedEvent, resolveIDs bool, opts translateOptions, out plog.LogRecordSlice) []error {
+	errs := make([]error, len(batch))
 	workers := min(runtime.GOMAXPROCS(0), len(batch)/minEventsPerWorker)
 	if workers <= 1 {
-		normalizeRange(batch, out, resolveIDs)
-		return out
+		convertRange(batch, resolveIDs, opts, out, errs, 0)
+		return errs
 	}
 	var wg sync.WaitGroup
 	share := (len(batch) + workers - 1) / workers
 	for start := 0; start < len(batch); start += share {
 		end := min(start+share, len(batch))
-		wg.Go(func() { normalizeRange(batch[start:end], out[start:end], resolveIDs) })
+		wg.Go(func() { convertRange(batch[start:end], resolveIDs, opts, out, errs[start:end], start) })
 	}
 	wg.Wait()
-	return out
+	return errs
 }
 
-func normalizeRange(batch []queuedEvent, out []normalizedEvent, resolveIDs bool) {
+// convertRange converts batch, whose first event is out's record at offset.
+func convertRange(batch []queuedEvent, resolveIDs bool, opts translateOptions, out plog.LogRecordSlice, errs []error, offset int) {
 	for i, qe := range batch {
-		out[i].event, out[i].err = normalize(qe.msgs, resolveIDs)
+		ev, err := normalize(qe.recs, resolveIDs)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		translate(ev, qe.recs, qe.received, opts, out.At(offset+i))
 	}
 }

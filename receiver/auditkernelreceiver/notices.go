@@ -59,8 +59,9 @@ func (d ruleDrift) summary() string {
 func translateRuleDrift(d ruleDrift, lr plog.LogRecord) {
 	setNotice(lr, eventNameRulesDrift, d.detected, d.summary())
 	attrs := lr.Attributes()
-	putStrings(attrs, eventNameRulesDrift+".missing", d.missing)
-	putStrings(attrs, eventNameRulesDrift+".extra", d.extra)
+	w := attrWriter{m: attrs}
+	w.putStrings(eventNameRulesDrift+".missing", d.missing)
+	w.putStrings(eventNameRulesDrift+".extra", d.extra)
 	attrs.PutBool(eventNameRulesDrift+".reinstalled", d.reinstalled)
 	if d.err != nil {
 		attrs.PutStr(eventNameRulesDrift+".error", d.err.Error())

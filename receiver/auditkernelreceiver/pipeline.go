@@ -148,18 +148,23 @@ func (p *pipeline) deliver(batch []queuedEvent, stopping <-chan struct{}) {
 	logs := p.newLogs()
 	records := logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
 	records.EnsureCapacity(len(batch) + 1)
+	for range batch {
+		records.AppendEmpty()
+	}
 	seqs := make([]uint32, 0, len(batch))
-	normalized := normalizeBatch(batch, p.resolve)
+	errs := convertBatch(batch, p.resolve, p.opts, records)
 	for i, qe := range batch {
-		seq := qe.msgs[0].Sequence
-		ev, err := normalized[i].event, normalized[i].err
-		if err != nil {
+		seq := qe.recs[0].Sequence
+		if err := errs[i]; err != nil {
 			p.losses.userspaceDrop(context.Background(), 1, seq)
 			p.logger.Warn("dropped an audit event that cannot be normalized", zap.Error(err), zap.Uint32("sequence", seq))
 			continue
 		}
-		translate(ev, qe.msgs, qe.received, p.opts, records.AppendEmpty())
 		seqs = append(seqs, seq)
+	}
+	if len(seqs) < len(batch) {
+		// The records of events that could not be normalized stayed empty.
+		records.RemoveIf(func(lr plog.LogRecord) bool { return lr.EventName() == "" })
 	}
 	lost, hasLoss := p.losses.take()
 	if hasLoss {

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
 )
 
 // maintainInterval bounds how late a timed-out event is flushed.
@@ -37,7 +38,7 @@ const (
 
 // queuedEvent is one reassembled event on its way to the pipeline.
 type queuedEvent struct {
-	msgs     []*auparse.AuditMessage
+	recs     []*record.Record
 	received time.Time
 }
 
@@ -176,15 +177,22 @@ func (r *reader) handle(ctx context.Context, raw *libaudit.RawAuditMessage) {
 	if !isEventMessage(raw.Type) {
 		return
 	}
-	// string() copies: raw.Data is the socket's read buffer.
-	msg, err := auparse.Parse(raw.Type, string(raw.Data))
+	// Only the header is parsed here, on the one reading goroutine; the
+	// fields are parsed by the pipeline's workers (normalize).
+	rec, err := record.ParseHeader(raw.Type, raw.Data)
 	if err != nil {
 		r.losses.userspaceDrop(ctx, 1)
 		r.logger.Warn("dropped an audit record whose header cannot be parsed", zap.Error(err),
 			zap.Uint16("type", uint16(raw.Type)), zap.ByteString("data", truncate(raw.Data, 256)))
 		return
 	}
-	r.reassembler.PushMessage(msg)
+	r.reassembler.PushMessage(&auparse.AuditMessage{
+		RecordType: rec.Type,
+		Timestamp:  rec.Timestamp,
+		Sequence:   rec.Sequence,
+		RawData:    rec.Raw,
+		Payload:    rec,
+	})
 }
 
 // ReassemblyComplete implements libaudit.Stream.
@@ -196,7 +204,11 @@ func (r *reader) ReassemblyComplete(msgs []*auparse.AuditMessage) {
 	if !completesEvent(msgs) {
 		r.telemetry.ReceiverAuditkernelReassemblerEvictions.Add(ctx, 1)
 	}
-	ev := queuedEvent{msgs: msgs, received: time.Now()}
+	recs := make([]*record.Record, len(msgs))
+	for i, m := range msgs {
+		recs[i] = m.Payload.(*record.Record)
+	}
+	ev := queuedEvent{recs: recs, received: time.Now()}
 	if !r.drop {
 		select {
 		case r.queue <- ev:

@@ -4,14 +4,19 @@ package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiv
 
 import (
 	"path"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/elastic/go-libaudit/v2/aucoalesce"
 	"github.com/elastic/go-libaudit/v2/auparse"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
 )
 
 const attrPrefix = "audit.kernel."
@@ -22,13 +27,13 @@ type translateOptions struct {
 	includeWarnings   bool
 }
 
-// translate fills lr from one normalized event and the raw records it was
-// built from. It is a pure function of its arguments.
-func translate(ev *aucoalesce.Event, msgs []*auparse.AuditMessage, observed time.Time, opts translateOptions, lr plog.LogRecord) {
-	recordType := strings.ToLower(ev.Type.String())
+// translate fills lr from one normalized event and the records it was built
+// from. It is a pure function of its arguments.
+func translate(ev *aucoalesce.Event, recs []*record.Record, observed time.Time, opts translateOptions, lr plog.LogRecord) {
+	names := recordTypeNames(ev.Type)
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Timestamp))
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
-	lr.SetEventName(attrPrefix + recordType)
+	lr.SetEventName(names.eventName)
 	if ev.Result == "fail" || ev.Category == aucoalesce.EventTypeAnomaly || ev.Category == aucoalesce.EventTypeAnomalyResponse {
 		lr.SetSeverityNumber(plog.SeverityNumberWarn)
 		lr.SetSeverityText("WARN")
@@ -39,115 +44,192 @@ func translate(ev *aucoalesce.Event, msgs []*auparse.AuditMessage, observed time
 	lr.Body().SetStr(validUTF8(summary(ev)))
 
 	attrs := lr.Attributes()
-	attrs.EnsureCapacity(32)
+	attrs.EnsureCapacity(64)
+	w := attrWriter{m: attrs}
 	attrs.PutInt(attrPrefix+"sequence", int64(ev.Sequence))
-	attrs.PutStr(attrPrefix+"record_type", recordType)
+	attrs.PutStr(attrPrefix+"record_type", names.lower)
 	attrs.PutStr(attrPrefix+"category", ev.Category.String())
-	putStr(attrs, attrPrefix+"result", ev.Result)
-	putStr(attrs, attrPrefix+"session", ev.Session)
-	putStr(attrs, attrPrefix+"action", ev.Summary.Action)
-	putStr(attrs, attrPrefix+"how", ev.Summary.How)
-	putStr(attrs, attrPrefix+"actor.primary", ev.Summary.Actor.Primary)
-	putStr(attrs, attrPrefix+"actor.secondary", ev.Summary.Actor.Secondary)
+	w.putStr(attrPrefix+"result", ev.Result)
+	w.putStr(attrPrefix+"session", ev.Session)
+	w.putStr(attrPrefix+"action", ev.Summary.Action)
+	w.putStr(attrPrefix+"how", ev.Summary.How)
+	w.putStr(attrPrefix+"actor.primary", ev.Summary.Actor.Primary)
+	w.putStr(attrPrefix+"actor.secondary", ev.Summary.Actor.Secondary)
 	for key, id := range ev.User.IDs {
-		attrs.PutStr(attrPrefix+"actor.attrs."+key, resolvedID(ev, key, id))
+		w.putStr(actorAttrKeys.key(key), resolvedID(ev, key, id))
 	}
-	putMap(attrs, attrPrefix+"actor.selinux.", ev.User.SELinux)
-	putStr(attrs, attrPrefix+"thing.primary", ev.Summary.Object.Primary)
-	putStr(attrs, attrPrefix+"thing.secondary", ev.Summary.Object.Secondary)
-	putStr(attrs, attrPrefix+"thing.what", ev.Summary.Object.Type)
+	w.putMap(&actorSELinuxKeys, ev.User.SELinux)
+	w.putStr(attrPrefix+"thing.primary", ev.Summary.Object.Primary)
+	w.putStr(attrPrefix+"thing.secondary", ev.Summary.Object.Secondary)
+	w.putStr(attrPrefix+"thing.what", ev.Summary.Object.Type)
 	if ev.File != nil {
-		putMap(attrs, attrPrefix+"thing.selinux.", ev.File.SELinux)
+		w.putMap(&thingSELinuxKeys, ev.File.SELinux)
 	}
-	putStrings(attrs, attrPrefix+"key", ev.Tags)
+	w.putStrings(attrPrefix+"key", ev.Tags)
 
-	putEventData(attrs, ev, msgs)
+	w.putEventData(ev, recs)
 	if len(ev.Paths) > 0 {
 		paths := attrs.PutEmptySlice(attrPrefix + "paths")
 		paths.EnsureCapacity(len(ev.Paths))
 		for _, p := range ev.Paths {
 			m := paths.AppendEmpty().SetEmptyMap()
+			m.EnsureCapacity(len(p))
 			for k, v := range p {
-				m.PutStr(k, v)
+				m.PutStr(k, w.valid(attrPrefix+"paths", v))
 			}
 		}
 	}
 	if opts.includeRawMessage || opts.includeWarnings {
 		raw := attrs.PutEmptySlice(attrPrefix + "messages")
-		for _, m := range msgs {
-			raw.AppendEmpty().SetStr("type=" + m.RecordType.String() + " msg=" + m.RawData)
+		raw.EnsureCapacity(len(recs))
+		for _, r := range recs {
+			raw.AppendEmpty().SetStr(w.valid(attrPrefix+"messages", "type="+r.Type.String()+" msg="+r.Raw))
 		}
 	}
-	putSemanticConventions(ev, attrs)
+	w.putSemanticConventions(ev)
 
-	replaced := sanitizeUTF8(attrs)
-	if opts.includeWarnings && (len(ev.Warnings) > 0 || len(replaced) > 0) {
+	if opts.includeWarnings && (len(ev.Warnings) > 0 || len(w.replaced) > 0) {
 		warnings := attrs.PutEmptySlice(attrPrefix + "warnings")
-		for _, w := range ev.Warnings {
-			warnings.AppendEmpty().SetStr(validUTF8(w.Error()))
+		for _, err := range ev.Warnings {
+			warnings.AppendEmpty().SetStr(validUTF8(err.Error()))
 		}
-		if len(replaced) > 0 {
-			warnings.AppendEmpty().SetStr("invalid UTF-8 replaced with U+FFFD in " + strings.Join(replaced, ", "))
+		if len(w.replaced) > 0 {
+			slices.Sort(w.replaced)
+			warnings.AppendEmpty().SetStr("invalid UTF-8 replaced with U+FFFD in " + strings.Join(slices.Compact(w.replaced), ", "))
 		}
+	}
+}
+
+// typeNames are the spellings of one record type that every record carries.
+type typeNames struct {
+	lower     string // audit.kernel.record_type
+	eventName string // the log record's event name
+}
+
+var typeNameCache sync.Map // auparse.AuditMessageType -> typeNames
+
+// recordTypeNames caches what lower-casing and concatenating a record type's
+// name cost (two allocations per event).
+func recordTypeNames(t auparse.AuditMessageType) typeNames {
+	if names, ok := typeNameCache.Load(t); ok {
+		return names.(typeNames)
+	}
+	lower := strings.ToLower(t.String())
+	names := typeNames{lower: lower, eventName: attrPrefix + lower}
+	typeNameCache.Store(t, names)
+	return names
+}
+
+// attrWriter puts attributes with valid UTF-8 values, remembering which
+// keys needed a replacement for the warnings.
+type attrWriter struct {
+	m        pcommon.Map
+	replaced []string
+}
+
+// valid returns s with invalid UTF-8 replaced, noting key when it was.
+func (w *attrWriter) valid(key, s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	w.replaced = append(w.replaced, key)
+	return validUTF8(s)
+}
+
+// putStr puts a non-empty value.
+func (w *attrWriter) putStr(key, value string) {
+	if value != "" {
+		w.m.PutStr(key, w.valid(key, value))
+	}
+}
+
+func (w *attrWriter) putMap(keys *keyCache, m map[string]string) {
+	for k, v := range m {
+		key := keys.key(k)
+		w.m.PutStr(key, w.valid(key, v))
+	}
+}
+
+func (w *attrWriter) putStrings(key string, values []string) {
+	if len(values) == 0 {
+		return
+	}
+	slice := w.m.PutEmptySlice(key)
+	slice.EnsureCapacity(len(values))
+	for _, v := range values {
+		slice.AppendEmpty().SetStr(w.valid(key, v))
+	}
+}
+
+func (w *attrWriter) putInt(key, value string) {
+	if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+		w.m.PutInt(key, n)
 	}
 }
 
 // putSemanticConventions adds the OpenTelemetry semantic-convention
 // attributes that the event has.
-func putSemanticConventions(ev *aucoalesce.Event, attrs pcommon.Map) {
-	putInt(attrs, "process.pid", ev.Process.PID)
-	putInt(attrs, "process.parent_pid", ev.Process.PPID)
-	putStr(attrs, "process.executable.path", ev.Process.Exe)
+func (w *attrWriter) putSemanticConventions(ev *aucoalesce.Event) {
+	w.putInt("process.pid", ev.Process.PID)
+	w.putInt("process.parent_pid", ev.Process.PPID)
+	w.putStr("process.executable.path", ev.Process.Exe)
 	switch {
 	case ev.Process.Exe != "":
-		attrs.PutStr("process.executable.name", path.Base(ev.Process.Exe))
+		w.putStr("process.executable.name", path.Base(ev.Process.Exe))
 	case ev.Process.Name != "":
-		attrs.PutStr("process.executable.name", ev.Process.Name)
+		w.putStr("process.executable.name", ev.Process.Name)
 	}
-	putStr(attrs, "process.command_line", ev.Process.Title)
-	putStrings(attrs, "process.command_args", ev.Process.Args)
-	putStr(attrs, "process.working_directory", ev.Process.CWD)
+	w.putStr("process.command_line", ev.Process.Title)
+	w.putStrings("process.command_args", ev.Process.Args)
+	w.putStr("process.working_directory", ev.Process.CWD)
 	if uid, ok := ev.User.IDs["uid"]; ok && uid != "unset" {
-		attrs.PutStr("user.id", uid)
-		putStr(attrs, "user.name", ev.User.Names["uid"])
+		w.putStr("user.id", uid)
+		w.putStr("user.name", ev.User.Names["uid"])
 	}
 	if ev.File != nil {
-		putStr(attrs, "file.path", ev.File.Path)
-		putStr(attrs, "file.inode", ev.File.Inode)
-		putStr(attrs, "file.mode", ev.File.Mode)
-		putStr(attrs, "file.owner.id", ev.File.UID)
-		putStr(attrs, "file.owner.name", ev.File.Owner)
-		putStr(attrs, "file.group.id", ev.File.GID)
-		putStr(attrs, "file.group.name", ev.File.Group)
+		w.putStr("file.path", ev.File.Path)
+		w.putStr("file.inode", ev.File.Inode)
+		w.putStr("file.mode", ev.File.Mode)
+		w.putStr("file.owner.id", ev.File.UID)
+		w.putStr("file.owner.name", ev.File.Owner)
+		w.putStr("file.group.id", ev.File.GID)
+		w.putStr("file.group.name", ev.File.Group)
 	}
-	putAddress(attrs, "source.", ev.Source)
-	putAddress(attrs, "destination.", ev.Dest)
+	w.putAddress("source.", ev.Source)
+	w.putAddress("destination.", ev.Dest)
 }
 
-func putAddress(attrs pcommon.Map, prefix string, addr *aucoalesce.Address) {
+func (w *attrWriter) putAddress(prefix string, addr *aucoalesce.Address) {
 	if addr == nil {
 		return
 	}
 	if addr.IP != "" {
-		attrs.PutStr(prefix+"address", addr.IP)
+		w.putStr(prefix+"address", addr.IP)
 	} else {
-		putStr(attrs, prefix+"address", addr.Path)
+		w.putStr(prefix+"address", addr.Path)
 	}
-	putInt(attrs, prefix+"port", addr.Port)
+	w.putInt(prefix+"port", addr.Port)
 }
 
 // summary is "<actor> <action> <thing> via <how>", skipping empty parts.
 func summary(ev *aucoalesce.Event) string {
-	parts := make([]string, 0, 5)
-	for _, p := range []string{ev.Summary.Actor.Primary, ev.Summary.Action, ev.Summary.Object.Primary} {
+	var b strings.Builder
+	for _, p := range [...]string{ev.Summary.Actor.Primary, ev.Summary.Action, ev.Summary.Object.Primary} {
 		if p != "" {
-			parts = append(parts, p)
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(p)
 		}
 	}
 	if ev.Summary.How != "" {
-		parts = append(parts, "via", ev.Summary.How)
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString("via ")
+		b.WriteString(ev.Summary.How)
 	}
-	return strings.Join(parts, " ")
+	return b.String()
 }
 
 // putEventData puts every field of the event's records that no other
@@ -155,43 +237,42 @@ func summary(ev *aucoalesce.Event) string {
 // Data map (pid, exe, cwd, ... into Process; a login's addr into Source);
 // they are put back from the records because Auditbeat's document keeps
 // them under data. A field present in ev.Data or in an earlier record is
-// not put again; those lookups replace a merged map, which cost a map
-// allocation and a copy of every field per event.
-func putEventData(attrs pcommon.Map, ev *aucoalesce.Event, msgs []*auparse.AuditMessage) {
+// not put again.
+func (w *attrWriter) putEventData(ev *aucoalesce.Event, recs []*record.Record) {
 	for k, v := range ev.Data {
-		attrs.PutStr(dataKey(k), v)
+		key := dataKeys.key(k)
+		w.m.PutStr(key, w.valid(key, v))
 	}
-	for i, msg := range msgs {
-		fields, ok := recordFields(msg)
-		if !ok {
+	for i, rec := range recs {
+		if !holdsData(rec) {
 			continue
 		}
-		for k, v := range fields {
-			if _, present := ev.Data[k]; present || representedElsewhere(k) || inEarlierRecord(msgs[:i], k) {
+		for _, f := range rec.Fields {
+			if _, present := ev.Data[f.Key]; present || representedElsewhere(f.Key) || inEarlierRecord(recs[:i], f.Key) {
 				continue
 			}
-			attrs.PutStr(dataKey(k), v)
+			key := dataKeys.key(f.Key)
+			w.m.PutStr(key, w.valid(key, f.Value))
 		}
 	}
 }
 
-// recordFields returns the fields of a record whose fields belong under
-// data: PATH, EXECVE, SOCKADDR and EOE are held by paths,
-// process.command_args and socket.*, and a record that failed to parse
-// is reported by aucoalesce in ev.Warnings.
-func recordFields(msg *auparse.AuditMessage) (map[string]string, bool) {
-	switch msg.RecordType {
+// holdsData tells whether a record's fields belong under data: PATH,
+// EXECVE, SOCKADDR and EOE are held by paths, process.command_args and
+// socket.*, and a record that failed to parse is reported by the
+// normalizer in ev.Warnings.
+func holdsData(rec *record.Record) bool {
+	switch rec.Type {
 	case auparse.AUDIT_PATH, auparse.AUDIT_EXECVE, auparse.AUDIT_SOCKADDR, auparse.AUDIT_EOE:
-		return nil, false
+		return false
 	}
-	fields, err := msg.Data()
-	return fields, err == nil
+	return rec.Err == nil
 }
 
-func inEarlierRecord(earlier []*auparse.AuditMessage, key string) bool {
-	for _, msg := range earlier {
-		if fields, ok := recordFields(msg); ok {
-			if _, present := fields[key]; present {
+func inEarlierRecord(earlier []*record.Record, key string) bool {
+	for _, rec := range earlier {
+		if holdsData(rec) {
+			if _, present := rec.Get(key); present {
 				return true
 			}
 		}
@@ -213,33 +294,4 @@ func resolvedID(ev *aucoalesce.Event, key, id string) string {
 		return name
 	}
 	return id
-}
-
-func putStr(attrs pcommon.Map, key, value string) {
-	if value != "" {
-		attrs.PutStr(key, value)
-	}
-}
-
-func putInt(attrs pcommon.Map, key, value string) {
-	if n, err := strconv.ParseInt(value, 10, 64); err == nil {
-		attrs.PutInt(key, n)
-	}
-}
-
-func putMap(attrs pcommon.Map, prefix string, m map[string]string) {
-	for k, v := range m {
-		attrs.PutStr(prefix+k, v)
-	}
-}
-
-func putStrings(attrs pcommon.Map, key string, values []string) {
-	if len(values) == 0 {
-		return
-	}
-	slice := attrs.PutEmptySlice(key)
-	slice.EnsureCapacity(len(values))
-	for _, v := range values {
-		slice.AppendEmpty().SetStr(v)
-	}
 }

@@ -44,22 +44,12 @@ func TestTranslateGolden(t *testing.T) {
 // translateStream reassembles, normalizes and translates a recorded stream
 // into one JSON line per event: event name, severity, body and attributes.
 func translateStream(t *testing.T, name string) []byte {
-	var out collectStream
-	reassembler, err := newBenchReassembler(&out)
-	require.NoError(t, err)
-	for _, raw := range readRawLog(t, name) {
-		if !isEventMessage(raw.Type) {
-			continue
-		}
-		require.NoError(t, reassembler.Push(raw.Type, raw.Data))
-	}
-	require.NoError(t, reassembler.Close())
 	var buf bytes.Buffer
-	for _, msgs := range out.events {
-		ev, err := normalize(msgs, false)
+	for _, recs := range reassemble(t, parseHeaders(t, readRawLog(t, name))) {
+		ev, err := normalize(recs, false)
 		require.NoError(t, err)
 		lr := plog.NewLogRecord()
-		translate(ev, msgs, time.Unix(0, 0), translateOptions{}, lr)
+		translate(ev, recs, time.Unix(0, 0), translateOptions{}, lr)
 		line, err := json.Marshal(map[string]any{
 			"event_name": lr.EventName(),
 			"severity":   lr.SeverityText(),

@@ -1,0 +1,375 @@
+// Package coalesce combines the parsed records of one audit event into an
+// aucoalesce.Event. It produces exactly what aucoalesce.CoalesceMessages
+// produces for the same records, but works on record.Record fields that are
+// already parsed, so nothing goes through go-libaudit's regexp parser.
+package coalesce // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/coalesce"
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/elastic/go-libaudit/v2/aucoalesce"
+	"github.com/elastic/go-libaudit/v2/auparse"
+
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+)
+
+// Errors and warnings with fixed texts, shared because errors are immutable.
+// The texts are aucoalesce's.
+var (
+	errEmpty           = errors.New("messages is empty")
+	errNoSyscall       = errors.New("missing syscall message in compound event")
+	errNoNormalization = errors.New("no normalization found for event")
+	errSockaddrSyscall = errors.New("failed to add SOCKADDR data because syscall is unknown")
+	errNoArgc          = errors.New("argc key not found in EXECVE message")
+)
+
+// Coalesce combines the records of one event, in the order received, into a
+// single event, as aucoalesce.CoalesceMessages does for the equivalent
+// auparse messages: same event, same warnings, same error. A trailing EOE
+// record is ignored. It returns an error if no records remain, or if there
+// are several and none is a SYSCALL.
+//
+// Coalesce does not modify recs, and the event shares no map with them or
+// with other events; its Tags are a copy. Its ECS.Event.Category and Type may
+// share the normalization table's arrays, as aucoalesce's do, and must not be
+// modified in place. Warnings may hold error values shared between events.
+func Coalesce(recs []*record.Record) (*aucoalesce.Event, error) {
+	if n := len(recs); n > 0 && recs[n-1].Type == auparse.AUDIT_EOE {
+		recs = recs[:n-1]
+	}
+
+	var ev *aucoalesce.Event
+	switch len(recs) {
+	case 0:
+		return nil, errEmpty
+	case 1:
+		ev = newEvent(recs[0], recs[0], 0)
+	default:
+		var err error
+		if ev, err = coalesceCompound(recs); err != nil {
+			return nil, err
+		}
+	}
+
+	normalize(ev, recs)
+	addProcess(ev)
+	return ev, nil
+}
+
+// coalesceCompound takes the event's header from the first record and its
+// subject from the first SYSCALL record, then merges in every record.
+func coalesceCompound(recs []*record.Record) (*aucoalesce.Event, error) {
+	var syscall *record.Record
+	for _, r := range recs {
+		if r.Type == auparse.AUDIT_SYSCALL {
+			syscall = r
+			break
+		}
+	}
+	if syscall == nil {
+		return nil, errNoSyscall
+	}
+
+	// Size Data for the fields the other records will add, and Paths.
+	extra, nPaths := 0, 0
+	for _, r := range recs {
+		switch r.Type {
+		case auparse.AUDIT_SYSCALL:
+		case auparse.AUDIT_PATH:
+			if r.Err == nil {
+				nPaths++
+			}
+		case auparse.AUDIT_EXECVE:
+			extra++
+		default:
+			extra += len(r.Fields)
+		}
+	}
+
+	// The first record is the event's header even when it is not the
+	// SYSCALL (e.g. an AVC that precedes it).
+	ev := newEvent(recs[0], syscall, extra)
+	if nPaths > 0 {
+		ev.Paths = make([]map[string]string, 0, nPaths)
+	}
+	for _, r := range recs {
+		switch r.Type {
+		case auparse.AUDIT_SYSCALL:
+			delete(ev.Data, "items")
+		case auparse.AUDIT_PATH:
+			addPath(ev, r)
+		case auparse.AUDIT_SOCKADDR:
+			addSockaddr(ev, r)
+		case auparse.AUDIT_EXECVE:
+			addExecve(ev, r)
+		default:
+			addFields(ev, r)
+		}
+	}
+	return ev, nil
+}
+
+// newEvent creates the event with head's header and the subject fields of
+// subj: result, ses, ids (keys ending in uid or gid) and SELinux labels
+// (subj_ keys) go to their own fields, the rest to Data. extra is the number
+// of Data entries other records are expected to add.
+func newEvent(head, subj *record.Record, extra int) *aucoalesce.Event {
+	ev := &aucoalesce.Event{
+		Timestamp: head.Timestamp,
+		Sequence:  head.Sequence,
+		Category:  aucoalesce.GetAuditEventType(head.Type),
+		Type:      head.Type,
+	}
+	if subj.Err != nil {
+		ev.Data = make(map[string]string, extra)
+		ev.Warnings = append(ev.Warnings, subj.Err)
+		return ev
+	}
+
+	// Count first to size the maps; growing them costs more.
+	nData, nIDs, nLabels := 0, 0, 0
+	for i := range subj.Fields {
+		switch k := subj.Fields[i].Key; {
+		case k == "result" || k == "ses":
+		case isIDKey(k):
+			nIDs++
+		case strings.HasPrefix(k, "subj_"):
+			nLabels++
+		default:
+			nData++
+		}
+	}
+	ev.Data = make(map[string]string, nData+extra)
+	if nIDs > 0 {
+		ev.User.IDs = make(map[string]string, nIDs)
+	}
+	if nLabels > 0 {
+		ev.User.SELinux = make(map[string]string, nLabels)
+	}
+
+	ev.Result = "unknown"
+	for _, f := range subj.Fields {
+		switch f.Key {
+		case "result":
+			ev.Result = f.Value
+			continue
+		case "ses":
+			ev.Session = f.Value
+			continue
+		case "auid":
+			ev.Summary.Actor.Primary = f.Value
+		case "uid":
+			ev.Summary.Actor.Secondary = f.Value
+		}
+		switch {
+		case isIDKey(f.Key):
+			ev.User.IDs[f.Key] = f.Value
+		case strings.HasPrefix(f.Key, "subj_"):
+			ev.User.SELinux[f.Key[len("subj_"):]] = f.Value
+		default:
+			ev.Data[f.Key] = f.Value
+		}
+	}
+	ev.Tags = slices.Clone(subj.Tags)
+	return ev
+}
+
+// isIDKey tells whether key holds a user or group id (auid, uid, egid, ouid,
+// ...), which aucoalesce moves to User.IDs.
+func isIDKey(key string) bool {
+	n := len(key)
+	return n >= 3 && key[n-1] == 'd' && key[n-2] == 'i' && (key[n-3] == 'u' || key[n-3] == 'g')
+}
+
+// addPath appends a copy of the PATH record's fields to Paths.
+func addPath(ev *aucoalesce.Event, r *record.Record) {
+	if r.Err != nil {
+		ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to parse PATH message: %w", r.Err))
+		return
+	}
+	m := make(map[string]string, len(r.Fields))
+	for _, f := range r.Fields {
+		m[f.Key] = f.Value
+	}
+	ev.Paths = append(ev.Paths, m)
+}
+
+// addSockaddr adds the SOCKADDR fields to Data with a socket_ prefix and, for
+// syscalls with a clear direction, sets Source or Dest and Net.
+func addSockaddr(ev *aucoalesce.Event, r *record.Record) {
+	if r.Err != nil {
+		ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to parse SOCKADDR message: %w", r.Err))
+		return
+	}
+	syscall, found := ev.Data["syscall"]
+	if !found {
+		ev.Warnings = append(ev.Warnings, errSockaddrSyscall)
+		return
+	}
+
+	var ip, port, path string
+	for _, f := range r.Fields {
+		ev.Data[socketKey(f.Key)] = f.Value
+		switch f.Key {
+		case "addr":
+			ip = f.Value
+		case "port":
+			port = f.Value
+		case "path":
+			path = f.Value
+		}
+	}
+
+	var addr **aucoalesce.Address
+	switch syscall {
+	case "recvfrom", "recvmsg", "accept", "accept4":
+		addr = &ev.Source
+		ev.Net = &aucoalesce.Network{Direction: aucoalesce.IncomingDir}
+	case "connect", "sendto", "sendmsg":
+		addr = &ev.Dest
+		ev.Net = &aucoalesce.Network{Direction: aucoalesce.OutgoingDir}
+	default:
+		// bind, listen, getpeername, getsockname: no clear direction.
+		return
+	}
+	if ip != "" || port != "" || path != "" {
+		*addr = &aucoalesce.Address{IP: ip, Port: port, Path: path}
+	}
+}
+
+// socketKey returns "socket_"+key without allocating for the keys auparse's
+// sockaddr decoding produces.
+func socketKey(key string) string {
+	switch key {
+	case "family":
+		return "socket_family"
+	case "addr":
+		return "socket_addr"
+	case "port":
+		return "socket_port"
+	case "path":
+		return "socket_path"
+	case "saddr":
+		return "socket_saddr"
+	case "flow":
+		return "socket_flow"
+	}
+	return "socket_" + key
+}
+
+// addExecve sets Data["argc"] and Process.Args from a0..a(argc-1).
+func addExecve(ev *aucoalesce.Event, r *record.Record) {
+	if r.Err != nil {
+		ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to parse EXECVE message: %w", r.Err))
+		return
+	}
+	argc, found := r.Get("argc")
+	if !found {
+		ev.Warnings = append(ev.Warnings, errNoArgc)
+		return
+	}
+	ev.Data["argc"] = argc
+
+	count, err := strconv.ParseUint(argc, 10, 32)
+	if err != nil {
+		ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to convert argc='%v' to number: %w", argc, err))
+		return
+	}
+	if count == 0 {
+		ev.Process.Args = nil
+		return
+	}
+
+	// Keys are unique, so count args filled means none is missing. There
+	// cannot be count args if count exceeds the number of fields.
+	if count < uint64(len(r.Fields)) {
+		args := make([]string, count)
+		filled := uint64(0)
+		for _, f := range r.Fields {
+			if i, ok := argIndex(f.Key); ok && i < count {
+				args[i] = f.Value
+				filled++
+			}
+		}
+		if filled == count {
+			ev.Process.Args = args
+			return
+		}
+	}
+	ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to find arg a%d", firstMissingArg(r, count)))
+}
+
+// firstMissingArg returns the lowest index below count that has no aN field;
+// the caller knows there is one. With f fields there are at most f-1 args, so
+// one of 0..f is missing and larger indexes need not be tracked.
+func firstMissingArg(r *record.Record, count uint64) uint64 {
+	seen := make([]bool, min(count, uint64(len(r.Fields))+1))
+	for _, f := range r.Fields {
+		if i, ok := argIndex(f.Key); ok && i < uint64(len(seen)) {
+			seen[i] = true
+		}
+	}
+	i := 0
+	for i < len(seen) && seen[i] {
+		i++
+	}
+	return uint64(i)
+}
+
+// argIndex parses key as "a" followed by the decimal index in the form
+// strconv.Itoa writes it (no sign, no leading zeros).
+func argIndex(key string) (uint64, bool) {
+	if len(key) < 2 || len(key) > 11 || key[0] != 'a' || (key[1] == '0' && len(key) > 2) {
+		return 0, false
+	}
+	var n uint64
+	for i := 1; i < len(key); i++ {
+		c := key[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, true
+}
+
+// addFields adds the record's fields to Data; keys already there are kept and
+// reported as duplicates.
+func addFields(ev *aucoalesce.Event, r *record.Record) {
+	if r.Err != nil {
+		ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to parse message: %w", r.Err))
+		return
+	}
+	for _, f := range r.Fields {
+		if _, found := ev.Data[f.Key]; found {
+			ev.Warnings = append(ev.Warnings, fmt.Errorf("duplicate key (%v) from %v message", f.Key, r.Type))
+			continue
+		}
+		ev.Data[f.Key] = f.Value
+	}
+}
+
+// addProcess moves the process fields out of Data. It runs after
+// normalization, which may read them from Data.
+func addProcess(ev *aucoalesce.Event) {
+	p := &ev.Process
+	p.PID = take(ev.Data, "pid")
+	p.PPID = take(ev.Data, "ppid")
+	p.Title = take(ev.Data, "proctitle")
+	p.Name = take(ev.Data, "comm")
+	p.Exe = take(ev.Data, "exe")
+	p.CWD = take(ev.Data, "cwd")
+}
+
+// take removes key from m and returns its value.
+func take(m map[string]string, key string) string {
+	v, found := m[key]
+	if found {
+		delete(m, key)
+	}
+	return v
+}

@@ -1,0 +1,38 @@
+package coalesce
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzCoalesceDifferential checks Coalesce against aucoalesce on events made
+// of the input's lines that auparse accepts.
+func FuzzCoalesceDifferential(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(rawDir, "*.log"))
+	for _, file := range files {
+		for _, lines := range readEvents(f, file) {
+			f.Add(strings.Join(lines, "\n"))
+		}
+	}
+	var cases []eventCase
+	cases = append(cases, compoundCases()...)
+	cases = append(cases, normalizationCases()...)
+	cases = append(cases, execveCases()...)
+	cases = append(cases, sockaddrCases()...)
+	cases = append(cases, pathCases()...)
+	cases = append(cases, errorCases()...)
+	for _, c := range cases {
+		f.Add(strings.Join(c.lines, "\n"))
+	}
+
+	f.Fuzz(func(t *testing.T, data string) {
+		var lines []string
+		for l := range strings.SplitSeq(data, "\n") {
+			if _, err := parseLine(l); err == nil {
+				lines = append(lines, l)
+			}
+		}
+		differential(t, lines, nil)
+	})
+}

@@ -1,0 +1,376 @@
+package coalesce
+
+import (
+	"fmt"
+	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/elastic/go-libaudit/v2/aucoalesce"
+	"github.com/elastic/go-libaudit/v2/auparse"
+
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+)
+
+// modeBlockDevice is the bit aucoalesce tests for block devices.
+const modeBlockDevice = 0o60000
+
+// normalize applies go-libaudit's normalization for the event's syscall and
+// record type: ECS categorization, the summary (actor, action, object, how),
+// the source address and the ECS user and group mappings. recs are the
+// event's records, whose PATH records back ev.Paths.
+func normalize(ev *aucoalesce.Event, recs []*record.Record) {
+	setHowDefaults(ev)
+
+	var sysNorm *aucoalesce.Normalization
+	if syscall, found := ev.Data["syscall"]; found {
+		var ok bool
+		if sysNorm, ok = syscallNorms[syscall]; !ok {
+			sysNorm = defaultSyscallNorm
+		}
+	}
+
+	norm := sysNorm
+	if ev.Type != auparse.AUDIT_SYSCALL {
+		norm = recordTypeNorm(ev)
+	}
+	if norm == nil {
+		ev.Warnings = append(ev.Warnings, errNoNormalization)
+		return
+	}
+
+	// A record type's categorization is extended with that of the syscall
+	// the event captured, if any.
+	ev.ECS.Event.Kind = norm.ECS.Kind
+	category, typ := norm.ECS.Category.Values, norm.ECS.Type.Values
+	if sysNorm != nil && sysNorm != norm {
+		category = concat(category, sysNorm.ECS.Category.Values)
+		typ = concat(typ, sysNorm.ECS.Type.Values)
+		if ev.Result == "fail" {
+			ev.ECS.Event.Outcome = "failure"
+		}
+	}
+	// Clipped so that appending to them never writes into the table.
+	ev.ECS.Event.Category = slices.Clip(category)
+	ev.ECS.Event.Type = slices.Clip(typ)
+
+	ev.Summary.Action = norm.Action
+	ev.Summary.Object.Type = norm.ObjectWhat
+	switch norm.ObjectWhat {
+	case "file", "filesystem":
+		if len(ev.Paths) > 0 {
+			if err := setFileObject(ev, recs, norm.ObjectPathIndex); err != nil {
+				ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to set file object: %w", err))
+			}
+		}
+	case "socket":
+		setSocketObject(ev)
+	}
+
+	// Each summary field takes the first of its keys found.
+	lists := keyLists(norm)
+	targets := [...]*string{
+		subjectPrimary:   &ev.Summary.Actor.Primary,
+		subjectSecondary: &ev.Summary.Actor.Secondary,
+		objectPrimary:    &ev.Summary.Object.Primary,
+		objectSecondary:  &ev.Summary.Object.Secondary,
+		how:              &ev.Summary.How,
+	}
+	for i, target := range targets {
+		if keys := lists[i]; len(keys) > 0 {
+			if v, found := firstValue(ev, keys); found {
+				*target = v
+			} else {
+				ev.Warnings = append(ev.Warnings, missingKeys(norm, i))
+			}
+		}
+	}
+	if keys := lists[sourceIP]; ev.Source == nil && len(keys) > 0 {
+		setSourceIP(ev, norm, keys)
+	}
+
+	for _, m := range norm.ECS.Mappings {
+		if m.To != nil && m.From != nil {
+			m.To(ev, m.From(ev))
+		}
+	}
+}
+
+// Indexes of a normalization's key lists, as returned by keyLists.
+const (
+	subjectPrimary = iota
+	subjectSecondary
+	objectPrimary
+	objectSecondary
+	how
+	sourceIP
+	nKeyLists
+)
+
+// keyListNames names the key lists in warnings.
+var keyListNames = [nKeyLists]string{
+	subjectPrimary:   "subject primary",
+	subjectSecondary: "subject secondary",
+	objectPrimary:    "object primary",
+	objectSecondary:  "object secondary",
+	how:              "how",
+	sourceIP:         "source IP",
+}
+
+// keyLists returns the lists of keys that norm takes summary fields from.
+func keyLists(norm *aucoalesce.Normalization) [nKeyLists][]string {
+	return [nKeyLists][]string{
+		subjectPrimary:   norm.SubjectPrimaryFieldName.Values,
+		subjectSecondary: norm.SubjectSecondaryFieldName.Values,
+		objectPrimary:    norm.ObjectPrimaryFieldName.Values,
+		objectSecondary:  norm.ObjectSecondaryFieldName.Values,
+		how:              norm.How.Values,
+		sourceIP:         norm.SourceIP.Values,
+	}
+}
+
+// missingKeyWarnings holds, for each normalization in the tables, the
+// warnings for key lists none of whose keys is found. They are built once
+// because they are common (USER records lack addr, for one).
+var missingKeyWarnings = func() map[*aucoalesce.Normalization]*[nKeyLists]error {
+	out := map[*aucoalesce.Normalization]*[nKeyLists]error{}
+	add := func(n *aucoalesce.Normalization) {
+		if _, done := out[n]; !done {
+			out[n] = newMissingKeyWarnings(n)
+		}
+	}
+	for _, n := range syscallNorms {
+		add(n)
+	}
+	for _, norms := range recordTypeNorms {
+		for _, n := range norms {
+			add(n)
+		}
+	}
+	return out
+}()
+
+func newMissingKeyWarnings(n *aucoalesce.Normalization) *[nKeyLists]error {
+	var ws [nKeyLists]error
+	for i, keys := range keyLists(n) {
+		if len(keys) == 0 {
+			continue // never looked up
+		}
+		ws[i] = fmt.Errorf("failed to set %s using keys=%v because they were not found", keyListNames[i], keys)
+	}
+	return &ws
+}
+
+// missingKeys returns the warning for norm's key list i.
+func missingKeys(norm *aucoalesce.Normalization, i int) error {
+	ws, found := missingKeyWarnings[norm]
+	if !found {
+		ws = newMissingKeyWarnings(norm)
+	}
+	return ws[i]
+}
+
+// recordTypeNorm returns the normalization for the event's record type. Of
+// several, the last whose has_fields are all in Data wins, as in aucoalesce.
+func recordTypeNorm(ev *aucoalesce.Event) *aucoalesce.Normalization {
+	norms := typeNorms[ev.Type]
+	if len(norms) == 1 {
+		return norms[0]
+	}
+	var norm *aucoalesce.Normalization
+next:
+	for _, n := range norms {
+		for _, f := range n.HasFields.Values {
+			if _, found := ev.Data[f]; !found {
+				continue next
+			}
+		}
+		norm = n
+	}
+	return norm
+}
+
+// concat returns a followed by b, or a itself when b is empty, as append does.
+func concat(a, b []string) []string {
+	if len(b) == 0 {
+		return a
+	}
+	return slices.Concat(a, b)
+}
+
+// firstValue returns the value of the first of keys present in Data or,
+// failing that, in User.IDs.
+func firstValue(ev *aucoalesce.Event, keys []string) (string, bool) {
+	for _, k := range keys {
+		if v, found := ev.Data[k]; found {
+			return v, true
+		}
+		if v, found := ev.User.IDs[k]; found {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// setSourceIP moves the first of keys found in Data to Source as an incoming
+// address.
+func setSourceIP(ev *aucoalesce.Event, norm *aucoalesce.Normalization, keys []string) {
+	for _, k := range keys {
+		if v, found := ev.Data[k]; found {
+			delete(ev.Data, k)
+			ev.Source = &aucoalesce.Address{IP: v}
+			ev.Net = &aucoalesce.Network{Direction: aucoalesce.IncomingDir}
+			return
+		}
+	}
+	ev.Warnings = append(ev.Warnings, missingKeys(norm, sourceIP))
+}
+
+// setHowDefaults sets How to the executable, or to comm when there is no
+// executable or it is an interpreter (whose comm names the script).
+func setHowDefaults(ev *aucoalesce.Event) {
+	exe, found := ev.Data["exe"]
+	if !found {
+		if comm, found := ev.Data["comm"]; found {
+			ev.Summary.How = comm
+		}
+		return
+	}
+	ev.Summary.How = exe
+	if strings.HasPrefix(exe, "/usr/bin/python") ||
+		strings.HasPrefix(exe, "/usr/bin/sh") ||
+		strings.HasPrefix(exe, "/usr/bin/bash") ||
+		strings.HasPrefix(exe, "/usr/bin/perl") {
+		if comm, found := ev.Data["comm"]; found {
+			ev.Summary.How = comm
+		}
+	}
+}
+
+// setFileObject sets File and the object from a PATH record: the one at
+// pathIndexHint (or the first if there are not that many), or the first
+// after it that is not a PARENT or UNKNOWN, in case the hint was wrong.
+// Paths holds the fields of recs' PATH records that parsed, in order.
+func setFileObject(ev *aucoalesce.Event, recs []*record.Record, pathIndexHint int) error {
+	pathIndex := 0
+	if len(ev.Paths) > pathIndexHint {
+		pathIndex = pathIndexHint
+	}
+	var path *record.Record
+	i := 0
+	for _, r := range recs {
+		if r.Type != auparse.AUDIT_PATH || r.Err != nil {
+			continue
+		}
+		if i >= pathIndex {
+			if i == pathIndex {
+				path = r
+			}
+			if nt, _ := r.Get("nametype"); nt != "PARENT" && nt != "UNKNOWN" {
+				path = r
+				break
+			}
+		}
+		i++
+	}
+
+	var (
+		name, inode, rdev, mode, ouid, ogid string
+		hasName, hasMode                    bool
+		nLabels                             int
+	)
+	for _, f := range path.Fields {
+		switch f.Key {
+		case "name":
+			name, hasName = f.Value, true
+		case "inode":
+			inode = f.Value
+		case "rdev":
+			rdev = f.Value
+		case "mode":
+			mode, hasMode = f.Value, true
+		case "ouid":
+			ouid = f.Value
+		case "ogid":
+			ogid = f.Value
+		default:
+			if strings.HasPrefix(f.Key, "obj_") {
+				nLabels++
+			}
+		}
+	}
+
+	file := &aucoalesce.File{Path: name, Inode: inode, Device: rdev}
+	ev.File = file
+	if hasName {
+		ev.Summary.Object.Primary = name
+	}
+
+	if hasMode {
+		v, err := strconv.ParseUint(mode, 8, 64)
+		if err != nil {
+			return fmt.Errorf("failed to parse file mode: %w", err)
+		}
+		m := fs.FileMode(v) // truncated to 32 bits, as in aucoalesce
+		file.Mode = octal4(uint32(m & 0o7777))
+
+		// These are Go's mode bits, not the kernel's S_IFMT bits, so every
+		// kernel mode is "file"; kept as aucoalesce has it.
+		switch {
+		case m.IsRegular():
+			ev.Summary.Object.Type = "file"
+		case m.IsDir():
+			ev.Summary.Object.Type = "directory"
+		case m&fs.ModeCharDevice != 0:
+			ev.Summary.Object.Type = "character-device"
+		case m&modeBlockDevice != 0:
+			ev.Summary.Object.Type = "block-device"
+		case m&fs.ModeNamedPipe != 0:
+			ev.Summary.Object.Type = "named-pipe"
+		case m&fs.ModeSymlink != 0:
+			ev.Summary.Object.Type = "symlink"
+		case m&fs.ModeSocket != 0:
+			ev.Summary.Object.Type = "socket"
+		}
+	}
+
+	file.UID = ouid
+	file.GID = ogid
+	if nLabels > 0 {
+		file.SELinux = make(map[string]string, nLabels)
+		for _, f := range path.Fields {
+			if strings.HasPrefix(f.Key, "obj_") {
+				file.SELinux[f.Key[len("obj_"):]] = f.Value
+			}
+		}
+	}
+	return nil
+}
+
+// octalModes holds every permission mode 0000..7777 as four octal digits,
+// back to back, so that formatting a mode does not allocate.
+var octalModes = func() string {
+	b := make([]byte, 0, 4*0o10000)
+	for m := range 0o10000 {
+		b = append(b, '0'+byte(m>>9&7), '0'+byte(m>>6&7), '0'+byte(m>>3&7), '0'+byte(m&7))
+	}
+	return string(b)
+}()
+
+// octal4 formats m (at most 0o7777) as fmt.Sprintf("%04o", m) does.
+func octal4(m uint32) string {
+	return octalModes[4*m : 4*m+4]
+}
+
+// setSocketObject sets the object to the socket's address (or path) and port.
+func setSocketObject(ev *aucoalesce.Event) {
+	if v, found := ev.Data["socket_addr"]; found {
+		ev.Summary.Object.Primary = v
+	} else if v, found := ev.Data["socket_path"]; found {
+		ev.Summary.Object.Primary = v
+	}
+	if v, found := ev.Data["socket_port"]; found {
+		ev.Summary.Object.Secondary = v
+	}
+}

@@ -1,0 +1,136 @@
+package record
+
+// fieldSet is the working state of ParseFields: the fields plus a small
+// open-addressing index over their keys, which stands in for auparse's
+// per-record map. Both usually live in arrays on ParseFields' stack; only the
+// final fields are copied to the heap, in a slice of the exact size.
+//
+// Methods never store a slice into the set (no append): the escape analysis
+// would then move the arrays to the heap.
+type fieldSet struct {
+	// fields has room for every field ever added, also deleted ones; the
+	// first n are in use. A deleted field has the key "".
+	fields  []Field
+	n       int
+	deleted int
+	// slots has a power-of-two size of at least twice the room. A slot
+	// holds 0 when empty, else a field's index+1, with quotedBit set when
+	// the value was quoted in the text. The slot of a deleted field stays,
+	// as a tombstone that no key matches.
+	slots []uint32
+	// bloom has bit hash>>26 set for the hash of every key added, so that
+	// most lookups of absent keys end here.
+	bloom uint64
+	// argcOrig is argc's value as written, quotes included, which auparse
+	// prints when argc is not a number.
+	argcOrig string
+}
+
+// quotedBit marks a value that was quoted in the text. auparse keeps the
+// value as written ("orig") next to the trimmed one and hex-decodes the
+// former; a quoted value never decodes, and an unquoted one equals its
+// trimmed form, so this bit is all that is needed of orig.
+const quotedBit = 1 << 31
+
+// slotsFor returns the index size for room fields.
+func slotsFor(room int) int {
+	size := 16
+	for size < 2*room {
+		size <<= 1
+	}
+	return size
+}
+
+// FNV-1a: keys are short, and this is cheaper than a map's hash.
+const (
+	hashInit  = 2166136261
+	hashPrime = 16777619
+)
+
+func hashKey(key string) uint32 {
+	h := uint32(hashInit)
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint32(key[i])) * hashPrime
+	}
+	return h
+}
+
+// slot returns the slot of key, whose hash is h, or the empty slot where key
+// would go.
+func (fs *fieldSet) slot(h uint32, key string) int {
+	mask := len(fs.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		e := fs.slots[i]
+		if e == 0 || fs.fields[e&^quotedBit-1].Key == key {
+			return i
+		}
+	}
+}
+
+// A name is a key that enrichment looks up or adds, with its hash computed
+// once.
+type name struct {
+	key  string
+	hash uint32
+}
+
+func newName(key string) name { return name{key, hashKey(key)} }
+
+// get returns the index of n's field and whether its value was quoted.
+func (fs *fieldSet) get(n name) (i int, quoted, ok bool) {
+	if fs.bloom&(1<<(n.hash>>26)) == 0 {
+		return 0, false, false
+	}
+	e := fs.slots[fs.slot(n.hash, n.key)]
+	if e == 0 {
+		return 0, false, false
+	}
+	return int(e&^quotedBit) - 1, e&quotedBit != 0, true
+}
+
+// value returns the value of n's field.
+func (fs *fieldSet) value(n name) (string, bool) {
+	i, _, ok := fs.get(n)
+	if !ok {
+		return "", false
+	}
+	return fs.fields[i].Value, true
+}
+
+// put sets key, whose hash is h, to value, replacing an existing field in
+// place.
+func (fs *fieldSet) put(h uint32, key, value string, quoted bool) {
+	s := fs.slot(h, key)
+	i := int(fs.slots[s]&^quotedBit) - 1
+	if i < 0 {
+		i = fs.n
+		fs.n++
+		fs.fields[i].Key = key
+		fs.bloom |= 1 << (h >> 26)
+	}
+	fs.fields[i].Value = value
+	fs.slots[s] = uint32(i + 1)
+	if quoted {
+		fs.slots[s] |= quotedBit
+	}
+}
+
+// add sets a field computed during enrichment (auparse's newField).
+func (fs *fieldSet) add(n name, value string) { fs.put(n.hash, n.key, value, false) }
+
+// del deletes the field at index i.
+func (fs *fieldSet) del(i int) {
+	fs.fields[i].Key = ""
+	fs.deleted++
+}
+
+// live returns a copy of the fields that are not deleted.
+func (fs *fieldSet) live() []Field {
+	out := make([]Field, 0, fs.n-fs.deleted)
+	for _, f := range fs.fields[:fs.n] {
+		if f.Key != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

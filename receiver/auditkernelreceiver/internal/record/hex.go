@@ -1,0 +1,194 @@
+package record
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net"
+	"strconv"
+)
+
+// checkUpperHex returns the error that auparse's hex decoder returns for s:
+// it accepts only an even number of the digits 0-9 and A-F, which is how the
+// kernel hex-encodes values with special characters.
+func checkUpperHex(s string) error {
+	if len(s)%2 == 1 {
+		return hex.ErrLength
+	}
+	for i := 0; i < len(s); i++ {
+		if !isUpperHexDigit(s[i]) {
+			return hex.InvalidByteError(s[i])
+		}
+	}
+	return nil
+}
+
+func isUpperHex(s string) bool { return checkUpperHex(s) == nil }
+
+func isUpperHexDigit(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
+
+// How hexDecode treats NUL bytes.
+const (
+	hexRaw        = iota // keep them
+	hexNULToSpace        // make them spaces: auparse's hexToStrings joined by " "
+	hexToNUL             // stop at the first: auparse's hexToString
+)
+
+// hexDecode decodes s, which isUpperHex accepts, into a new string.
+func hexDecode(s string, nul int) string {
+	// Decoding into a stack buffer, in the usual case, leaves one
+	// allocation: the string.
+	var stack [128]byte
+	var b []byte
+	if n := len(s) / 2; n <= len(stack) {
+		b = stack[:n]
+	} else {
+		b = make([]byte, n)
+	}
+	for i := range b {
+		c := unhex(s[2*i])<<4 | unhex(s[2*i+1])
+		if c == 0 {
+			if nul == hexToNUL {
+				b = b[:i]
+				break
+			}
+			if nul == hexNULToSpace {
+				c = ' '
+			}
+		}
+		b[i] = c
+	}
+	return string(b)
+}
+
+func unhex(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c - 'A' + 10
+}
+
+// sockaddr replaces saddr, a hex struct sockaddr, by its decoded parts.
+func (fs *fieldSet) sockaddr() error {
+	i, _, ok := fs.get(keySaddr)
+	if !ok {
+		return notFound(keySaddr)
+	}
+	var buf [4]Field
+	parts, err := parseSockaddr(buf[:0], fs.fields[i].Value)
+	if err != nil {
+		return fmt.Errorf("failed to parse saddr: %w", err)
+	}
+	fs.del(i)
+	for _, p := range parts {
+		fs.add(newName(p.Key), p.Value)
+	}
+	return nil
+}
+
+// parseSockaddr appends to dst the fields that auparse's parseSockaddr makes
+// of s, with the same errors. The family is in host (little-endian) order,
+// port and address in network order.
+func parseSockaddr(dst []Field, s string) ([]Field, error) {
+	if len(s) < 4 {
+		return nil, fmt.Errorf("invalid family: too short: %d", len(s))
+	}
+	family, err := hexToDec(s[2:4] + s[0:2])
+	if err != nil {
+		return nil, err
+	}
+	switch family {
+	case 1: // AF_UNIX
+		path := s[4:]
+		if err := checkUpperHex(path); err != nil {
+			return nil, err
+		}
+		return append(dst, Field{"family", "unix"}, Field{"path", hexDecode(path, hexToNUL)}), nil
+	case 2: // AF_INET
+		if len(s) < 16 {
+			return nil, sizeError("ipv4", len(s))
+		}
+		port, err := hexToDec(s[4:8])
+		if err != nil {
+			return nil, err
+		}
+		return append(dst, Field{"family", "ipv4"}, Field{"addr", ipv4(s[8:16])}, Field{"port", strconv.Itoa(int(port))}), nil
+	case 10: // AF_INET6
+		if len(s) < 48 {
+			return nil, sizeError("ipv6", len(s))
+		}
+		port, err := hexToDec(s[4:8])
+		if err != nil {
+			return nil, err
+		}
+		flow, err := hexToDec(s[8:16])
+		if err != nil {
+			return nil, err
+		}
+		ip, err := hex.DecodeString(s[16:48])
+		if err != nil {
+			return nil, err
+		}
+		dst = append(dst, Field{"family", "ipv6"}, Field{"addr", net.IP(ip).String()}, Field{"port", strconv.Itoa(int(port))})
+		if flow > 0 {
+			dst = append(dst, Field{"flow", strconv.Itoa(int(flow))})
+		}
+		return dst, nil
+	case 16: // AF_NETLINK
+		return append(dst, Field{"family", "netlink"}, Field{"saddr", s}), nil
+	}
+	return append(dst, Field{"family", strconv.Itoa(int(family))}, Field{"saddr", s}), nil
+}
+
+func sizeError(family string, size int) error {
+	return fmt.Errorf("invalid socket address size family=%s: %d", family, size)
+}
+
+// hexToDec is strconv.ParseInt(h, 16, 32), which auparse uses for sockaddr
+// numbers (so a sign is accepted), with a fast path for plain hex digits.
+func hexToDec(h string) (int32, error) {
+	if len(h) > 0 && len(h) < 8 {
+		var n int32
+		for i := 0; i < len(h); i++ {
+			d, ok := hexDigit(h[i])
+			if !ok {
+				return parseHex32(h)
+			}
+			n = n<<4 | int32(d)
+		}
+		return n, nil
+	}
+	return parseHex32(h)
+}
+
+func parseHex32(h string) (int32, error) {
+	n, err := strconv.ParseInt(h, 16, 32)
+	return int32(n), err
+}
+
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// ipv4 formats 8 hex digits as a dotted quad. Like auparse, it ignores
+// errors: an octet that does not parse is 0, and a signed one is printed
+// with its sign.
+func ipv4(h string) string {
+	var buf [20]byte
+	b := buf[:0]
+	for i := 0; i < 8; i += 2 {
+		if i > 0 {
+			b = append(b, '.')
+		}
+		octet, _ := hexToDec(h[i : i+2])
+		b = strconv.AppendInt(b, int64(octet), 10)
+	}
+	return string(b)
+}

@@ -1,0 +1,55 @@
+// Package record parses the text of one kernel audit record: the header
+// (timestamp, sequence) and the interpreted key=value fields, as go-libaudit's
+// auparse does, without its regular expression and maps.
+package record // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+
+import (
+	"time"
+
+	"github.com/elastic/go-libaudit/v2/auparse"
+)
+
+// Field is one interpreted key=value pair of a record.
+type Field struct {
+	Key   string
+	Value string
+}
+
+// Record is one audit record. Header fields are set by ParseHeader; Fields,
+// Tags and Err by ParseFields.
+type Record struct {
+	Type      auparse.AuditMessageType
+	Timestamp time.Time
+	Sequence  uint32
+	// Raw is the record's text after the netlink header, trimmed of
+	// surrounding space: auparse's AuditMessage.RawData.
+	Raw string
+	// Fields holds auparse's AuditMessage.Data() as a slice: unique keys,
+	// values interpreted. Nil when Err is set.
+	Fields []Field
+	// Tags are the rule keys, auparse's AuditMessage.Tags().
+	Tags []string
+	// Err is auparse's AuditMessage.Data() error, with the same text.
+	Err error
+
+	// offset is where the text that ParseFields reads starts in Raw, -1
+	// when the header is not followed by ':' or ' '. Like auparse's, it is
+	// measured from the header's closing ')' but applied from the start of
+	// Raw, so for a normal record that text starts at Raw's second byte.
+	offset int
+	// skip is the length of the start of that text that cannot hold a
+	// key=value pair, the rest of the header, which need not be scanned.
+	skip   int
+	parsed bool      // ParseFields has run
+	tag    [1]string // holds Tags when there is one, saving an allocation
+}
+
+// Get returns the value of key and whether the record has it.
+func (r *Record) Get(key string) (string, bool) {
+	for i := range r.Fields {
+		if r.Fields[i].Key == key {
+			return r.Fields[i].Value, true
+		}
+	}
+	return "", false
+}
