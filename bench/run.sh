@@ -18,6 +18,9 @@
 #   SECONDS_PER_POINT [5]           OTELCOL [_build/otelcol-auditkernel]
 #   STORM_MINUTES: when set, runs only otelcol at RATES' first value for that
 #                  long and samples its RSS every 10 s instead of the matrix.
+#   PERF_DIR:      when set, `perf record -g` samples the receiver during each
+#                  point's load into PERF_DIR/<receiver>-<rate>-<bwt>.data (give
+#                  OTELCOL an unstripped build, e.g. `go -C _build build -o X .`).
 #
 # Needs root. Holds /tmp/auditkernel-kernel-tests.lock for the whole run and
 # restores the kernel's audit state (rules, enabled, failure, backlog_limit,
@@ -251,8 +254,18 @@ run_point() {
 	lost0=$(status lost)
 	cpu0=$(cpu_ticks "$RECV_PID")
 	t0=$(date +%s.%N)
+	local perf_pid=
+	if [ -n "${PERF_DIR:-}" ]; then
+		mkdir -p "$PERF_DIR"
+		perf record -q -g -F 499 -p "$RECV_PID" -o "$PERF_DIR/$reader-$rate-$BWT.data" 2>/dev/null &
+		perf_pid=$!
+	fi
 	echo go >&8
 	reap "$gen_pid"
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid"
+		wait "$perf_pid" || true
+	fi
 	local gen_line
 	gen_line=$(tail -n1 "$WORK/gen.out")
 	if [ "$reader" != raw ]; then drained "$reader"; else sleep 1; fi

@@ -295,7 +295,9 @@ func dropsInUserspace(strategy string, kernelSupportsWait bool) bool {
 func (k *netlinkKernel) Receive(timeout time.Duration) (*libaudit.RawAuditMessage, error) {
 	// Under load the next message is already queued: reading before polling
 	// saves a poll(2) per message. The socket is polled only when empty.
-	if k.sock.interrupted() {
+	// Messages already read from the socket are handed out first: they
+	// would be lost uncounted otherwise.
+	if k.sock.interrupted() && !k.sock.buffered() {
 		return nil, errInterrupted
 	}
 	msg := &k.received

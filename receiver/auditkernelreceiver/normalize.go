@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/elastic/go-libaudit/v2/aucoalesce"
 	"github.com/elastic/go-libaudit/v2/auparse"
 
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/coalesce"
@@ -16,7 +15,7 @@ import (
 // normalize parses the fields of one reassembled event's records, coalesces
 // them into an actor/action/thing/how event and, when asked, resolves
 // uid/gid values to names.
-func normalize(recs []*record.Record, resolveIDs bool) (*aucoalesce.Event, error) {
+func normalize(recs []*record.Record, resolveIDs bool) (*coalesce.Event, error) {
 	for _, r := range recs {
 		r.ParseFields()
 	}
@@ -26,7 +25,7 @@ func normalize(recs []*record.Record, resolveIDs bool) (*aucoalesce.Event, error
 		return nil, err
 	}
 	if resolveIDs {
-		aucoalesce.ResolveIDs(event)
+		coalesce.ResolveIDs(event)
 	}
 	return event, nil
 }

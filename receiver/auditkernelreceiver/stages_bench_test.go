@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/coalesce"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
 )
@@ -196,7 +197,7 @@ func BenchmarkStages(b *testing.B) {
 		})
 	})
 	events := reassemble(b, parseHeaders(b, in.raw))
-	normalized := make([]*aucoalesce.Event, len(events))
+	normalized := make([]*coalesce.Event, len(events))
 	for i, ev := range events {
 		n, err := normalize(ev, true)
 		if err != nil {
@@ -211,6 +212,30 @@ func BenchmarkStages(b *testing.B) {
 			records.EnsureCapacity(len(events))
 			for i, ev := range normalized {
 				translate(ev, events[i], now, translateOptions{}, records.AppendEmpty())
+			}
+		})
+	})
+	// The floor of translate: only putting each event's attributes, already
+	// computed, into a new log record (one pdata value allocation and one
+	// duplicate-key scan per attribute).
+	flat := make([][]record.Field, len(events))
+	for i, ev := range normalized {
+		lr := plog.NewLogRecord()
+		translate(ev, events[i], time.Now(), translateOptions{}, lr)
+		for k, v := range lr.Attributes().All() {
+			flat[i] = append(flat[i], record.Field{Key: k, Value: v.AsString()})
+		}
+	}
+	b.Run("pdata_floor", func(b *testing.B) {
+		benchEvents(b, in.events, func() {
+			records := plog.NewLogRecordSlice()
+			records.EnsureCapacity(len(events))
+			for _, attrs := range flat {
+				m := records.AppendEmpty().Attributes()
+				m.EnsureCapacity(len(attrs))
+				for _, a := range attrs {
+					m.PutStr(a.Key, a.Value)
+				}
 			}
 		})
 	})

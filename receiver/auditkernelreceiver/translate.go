@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/coalesce"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
 )
 
@@ -29,7 +30,7 @@ type translateOptions struct {
 
 // translate fills lr from one normalized event and the records it was built
 // from. It is a pure function of its arguments.
-func translate(ev *aucoalesce.Event, recs []*record.Record, observed time.Time, opts translateOptions, lr plog.LogRecord) {
+func translate(ev *coalesce.Event, recs []*record.Record, observed time.Time, opts translateOptions, lr plog.LogRecord) {
 	names := recordTypeNames(ev.Type)
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Timestamp))
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
@@ -55,15 +56,15 @@ func translate(ev *aucoalesce.Event, recs []*record.Record, observed time.Time, 
 	w.putStr(attrPrefix+"how", ev.Summary.How)
 	w.putStr(attrPrefix+"actor.primary", ev.Summary.Actor.Primary)
 	w.putStr(attrPrefix+"actor.secondary", ev.Summary.Actor.Secondary)
-	for key, id := range ev.User.IDs {
-		w.putStr(actorAttrKeys.key(key), resolvedID(ev, key, id))
+	for _, id := range ev.IDs {
+		w.putStr(actorAttrKeys.key(id.Key), resolvedID(ev, id))
 	}
-	w.putMap(&actorSELinuxKeys, ev.User.SELinux)
+	w.putFields(&actorSELinuxKeys, ev.SubjectSELinux)
 	w.putStr(attrPrefix+"thing.primary", ev.Summary.Object.Primary)
 	w.putStr(attrPrefix+"thing.secondary", ev.Summary.Object.Secondary)
 	w.putStr(attrPrefix+"thing.what", ev.Summary.Object.Type)
 	if ev.File != nil {
-		w.putMap(&thingSELinuxKeys, ev.File.SELinux)
+		w.putFields(&thingSELinuxKeys, ev.FileSELinux)
 	}
 	w.putStrings(attrPrefix+"key", ev.Tags)
 
@@ -74,8 +75,8 @@ func translate(ev *aucoalesce.Event, recs []*record.Record, observed time.Time, 
 		for _, p := range ev.Paths {
 			m := paths.AppendEmpty().SetEmptyMap()
 			m.EnsureCapacity(len(p))
-			for k, v := range p {
-				m.PutStr(k, w.valid(attrPrefix+"paths", v))
+			for _, f := range p {
+				m.PutStr(f.Key, w.valid(attrPrefix+"paths", f.Value))
 			}
 		}
 	}
@@ -143,10 +144,10 @@ func (w *attrWriter) putStr(key, value string) {
 	}
 }
 
-func (w *attrWriter) putMap(keys *keyCache, m map[string]string) {
-	for k, v := range m {
-		key := keys.key(k)
-		w.m.PutStr(key, w.valid(key, v))
+func (w *attrWriter) putFields(keys *keyCache, fields []record.Field) {
+	for _, f := range fields {
+		key := keys.key(f.Key)
+		w.m.PutStr(key, w.valid(key, f.Value))
 	}
 }
 
@@ -169,7 +170,7 @@ func (w *attrWriter) putInt(key, value string) {
 
 // putSemanticConventions adds the OpenTelemetry semantic-convention
 // attributes that the event has.
-func (w *attrWriter) putSemanticConventions(ev *aucoalesce.Event) {
+func (w *attrWriter) putSemanticConventions(ev *coalesce.Event) {
 	w.putInt("process.pid", ev.Process.PID)
 	w.putInt("process.parent_pid", ev.Process.PPID)
 	w.putStr("process.executable.path", ev.Process.Exe)
@@ -182,9 +183,10 @@ func (w *attrWriter) putSemanticConventions(ev *aucoalesce.Event) {
 	w.putStr("process.command_line", ev.Process.Title)
 	w.putStrings("process.command_args", ev.Process.Args)
 	w.putStr("process.working_directory", ev.Process.CWD)
-	if uid, ok := ev.User.IDs["uid"]; ok && uid != "unset" {
+	if uid, ok := record.Lookup(ev.IDs, "uid"); ok && uid != "unset" {
 		w.putStr("user.id", uid)
-		w.putStr("user.name", ev.User.Names["uid"])
+		name, _ := record.Lookup(ev.Names, "uid")
+		w.putStr("user.name", name)
 	}
 	if ev.File != nil {
 		w.putStr("file.path", ev.File.Path)
@@ -212,7 +214,7 @@ func (w *attrWriter) putAddress(prefix string, addr *aucoalesce.Address) {
 }
 
 // summary is "<actor> <action> <thing> via <how>", skipping empty parts.
-func summary(ev *aucoalesce.Event) string {
+func summary(ev *coalesce.Event) string {
 	var b strings.Builder
 	for _, p := range [...]string{ev.Summary.Actor.Primary, ev.Summary.Action, ev.Summary.Object.Primary} {
 		if p != "" {
@@ -238,17 +240,14 @@ func summary(ev *aucoalesce.Event) string {
 // they are put back from the records because Auditbeat's document keeps
 // them under data. A field present in ev.Data or in an earlier record is
 // not put again.
-func (w *attrWriter) putEventData(ev *aucoalesce.Event, recs []*record.Record) {
-	for k, v := range ev.Data {
-		key := dataKeys.key(k)
-		w.m.PutStr(key, w.valid(key, v))
-	}
+func (w *attrWriter) putEventData(ev *coalesce.Event, recs []*record.Record) {
+	w.putFields(&dataKeys, ev.Data)
 	for i, rec := range recs {
 		if !holdsData(rec) {
 			continue
 		}
 		for _, f := range rec.Fields {
-			if _, present := ev.Data[f.Key]; present || representedElsewhere(f.Key) || inEarlierRecord(recs[:i], f.Key) {
+			if _, present := record.Lookup(ev.Data, f.Key); present || representedElsewhere(f.Key) || inEarlierRecord(recs[:i], f.Key) {
 				continue
 			}
 			key := dataKeys.key(f.Key)
@@ -289,9 +288,9 @@ func representedElsewhere(key string) bool {
 }
 
 // resolvedID is the name resolve_ids found for an id, or the id itself.
-func resolvedID(ev *aucoalesce.Event, key, id string) string {
-	if name, ok := ev.User.Names[key]; ok && name != "" {
+func resolvedID(ev *coalesce.Event, id record.Field) string {
+	if name, ok := record.Lookup(ev.Names, id.Key); ok && name != "" {
 		return name
 	}
-	return id
+	return id.Value
 }

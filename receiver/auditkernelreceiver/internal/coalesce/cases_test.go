@@ -3,11 +3,14 @@ package coalesce
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/elastic/go-libaudit/v2/aucoalesce"
 	"github.com/elastic/go-libaudit/v2/auparse"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
 )
 
 // line returns an audit line of type typ with body after the header.
@@ -171,7 +174,6 @@ func compoundCases() []eventCase {
 				assert.Equal(t, []string{"k1"}, ev.Tags)
 				assert.Equal(t, "violated-selinux-policy", ev.Summary.Action)
 				assert.Equal(t, "system_u:object_r:shadow_t:s0", ev.Summary.Object.Primary)
-				assert.Equal(t, "failure", ev.ECS.Event.Outcome)
 				assert.Equal(t, map[string]string{"user": "system_u", "role": "system_r", "domain": "httpd_t", "level": "s0", "category": "c1"}, ev.User.SELinux)
 				assert.Equal(t, "1000", ev.User.IDs["auid"])
 				assert.Nil(t, ev.File, "AVC's normalization has no file object")
@@ -225,8 +227,7 @@ func normalizationCases() []eventCase {
 			check: func(t *testing.T, ev *aucoalesce.Event, err error) {
 				assert.NoError(t, err)
 				assert.Equal(t, "getpid", ev.Data["syscall"])
-				assert.Equal(t, syscallNorms["*"].ECS.Category.Values, ev.ECS.Event.Category)
-				assert.Empty(t, ev.Warnings)
+				assert.Empty(t, ev.Warnings, "the catch-all applies: no missing normalization")
 			},
 		},
 		{
@@ -235,7 +236,7 @@ func normalizationCases() []eventCase {
 			lines: []string{syscallLine(9999, "yes", "")},
 			check: func(t *testing.T, ev *aucoalesce.Event, err error) {
 				assert.Equal(t, "9999", ev.Data["syscall"])
-				assert.Equal(t, []string{"process"}, ev.ECS.Event.Category)
+				assert.Empty(t, ev.Warnings, "the catch-all applies: no missing normalization")
 			},
 		},
 		{
@@ -289,7 +290,6 @@ func normalizationCases() []eventCase {
 				assert.Equal(t, &aucoalesce.Address{IP: "10.1.2.3"}, ev.Source)
 				assert.Equal(t, &aucoalesce.Network{Direction: aucoalesce.IncomingDir}, ev.Net)
 				assert.NotContains(t, ev.Data, "addr")
-				assert.Equal(t, "1000", ev.ECS.User.ID)
 			},
 		},
 		{
@@ -301,13 +301,14 @@ func normalizationCases() []eventCase {
 			},
 		},
 		{
-			// The record type's ECS categories are extended by the syscall's
-			// and a failed result becomes the failure outcome.
-			name:  "record type merged with syscall",
+			// The syscall's normalization would only extend the record
+			// type's ECS categorization, which is not computed.
+			name:  "record type with syscall",
 			lines: []string{line("USER_LOGIN", `pid=1 uid=0 auid=1000 ses=3 msg='op=login id=1000 exe="/usr/sbin/sshd" addr=10.1.2.3 syscall=connect res=failed'`)},
 			check: func(t *testing.T, ev *aucoalesce.Event, err error) {
-				assert.Equal(t, "failure", ev.ECS.Event.Outcome)
-				assert.Contains(t, ev.ECS.Event.Category, "network")
+				assert.Equal(t, "logged-in", ev.Summary.Action)
+				assert.Equal(t, "user-session", ev.Summary.Object.Type, "not the socket of connect")
+				assert.Equal(t, aucoalesce.ECSFields{}, ev.ECS)
 			},
 		},
 		{
@@ -730,19 +731,10 @@ func TestNoDataLine(t *testing.T) {
 	}
 }
 
-// TestConcat covers the empty suffix, which no syscall normalization has
-// today: like append, concat then returns the prefix itself, nil or not.
-func TestConcat(t *testing.T) {
-	assert.Nil(t, concat(nil, nil))
-	assert.NotNil(t, concat([]string{}, nil))
-	a := []string{"a"}
-	assert.Same(t, &a[0], &concat(a, []string{})[0])
-	assert.Equal(t, []string{"a", "b"}, concat(a, []string{"b"}))
-	assert.Equal(t, []string{"b"}, concat(nil, []string{"b"}))
-}
-
-// TestIndependence checks that events share no map or slice with the records
-// or with each other.
+// TestIndependence checks what an event shares: with the records, only the
+// PATH records' Fields (as Paths) and Tags; with other events, nothing that
+// is not read-only. The event's own slices share one allocation, so it also
+// checks that appending to one never writes into another.
 func TestIndependence(t *testing.T) {
 	lines := []string{
 		syscallLine(sysOpenat, "yes", `subj=u:r:t:s0 key="k"`),
@@ -757,19 +749,101 @@ func TestIndependence(t *testing.T) {
 		t.Fatal(err)
 	}
 	second, _ := Coalesce(recs)
+	want := libauditView(second)
 
-	for _, m := range []map[string]string{first.Data, first.User.IDs, first.User.SELinux, first.File.SELinux, first.Paths[0]} {
-		clear(m)
+	assert.Same(t, &recs[2].Fields[0], &first.Paths[0][0], "Paths are the records' fields")
+	assert.Same(t, &recs[0].Tags[0], &first.Tags[0], "Tags are the subject record's")
+
+	own := []*[]record.Field{&first.Data, &first.IDs, &first.SubjectSELinux, &first.FileSELinux}
+	saved := make([][]record.Field, len(own))
+	for i, fields := range own {
+		saved[i] = slices.Clone(*fields)
 	}
-	first.Tags[0] = "changed"
+	for _, fields := range own {
+		for range 100 {
+			*fields = append(*fields, record.Field{Key: "appended"})
+		}
+	}
+	for i, fields := range own {
+		assert.Equal(t, saved[i], (*fields)[:len(saved[i])], "slice %d", i)
+	}
+	for _, fields := range own {
+		for i := range *fields {
+			(*fields)[i] = record.Field{Key: "changed"}
+		}
+	}
 	first.Process.Args = append(first.Process.Args, "x")
 
 	again, _ := Coalesce(recs)
-	for _, d := range diffEvents(second, again) {
+	for _, d := range diffEvents(libauditView(second), want) {
+		t.Error(d)
+	}
+	for _, d := range diffEvents(libauditView(again), want) {
 		t.Error(d)
 	}
 	for i, r := range recs {
 		assert.Equal(t, before[i], *r)
+	}
+}
+
+// TestResolveIDs checks ResolveIDs against known names (the host has root
+// and nobody, and no user 4242) besides the differential tests, which
+// compare it with aucoalesce.ResolveIDs.
+func TestResolveIDs(t *testing.T) {
+	lines := []string{
+		line("SYSCALL", `arch=c000003e syscall=257 success=yes exit=3 a0=3 a1=7ffd a2=0 a3=0 items=1 ppid=1 pid=100 `+
+			`auid=65534 uid=0 gid=0 euid=4242 suid=0 fsuid=0 egid=65534 sgid=4242 fsgid=0 tty=pts0 ses=2 comm="cat" exe="/usr/bin/cat"`),
+		pathLine(0, "/x", "0100644", "NORMAL", ""),
+		eoe,
+	}
+	ev, _ := differential(t, lines, nil)
+	if t.Failed() {
+		return
+	}
+	assert.Equal(t, "65534", ev.Summary.Actor.Primary, "differential returns the event before ResolveIDs")
+
+	got, _ := Coalesce(toRecords(parseEvent(t, lines, nil)))
+	ResolveIDs(got)
+	assert.Equal(t, "nobody", got.Summary.Actor.Primary)
+	assert.Equal(t, "root", got.Summary.Actor.Secondary)
+	assert.Equal(t, map[string]string{
+		"auid": "nobody", "uid": "root", "suid": "root", "fsuid": "root",
+		"gid": "root", "fsgid": "root", // "0" → root, for groups too
+		"egid": "nogroup",
+	}, toMap(got.Names))
+	assert.Equal(t, "root", got.File.Owner)
+	assert.Equal(t, "root", got.File.Group)
+
+	// Names took IDs' spare capacity; IDs can no longer grow into it.
+	names := slices.Clone(got.Names)
+	got.IDs = append(got.IDs, record.Field{Key: "xuid", Value: "1"})
+	assert.Equal(t, names, got.Names)
+
+	// Without a single name, Names stays nil and the actor as it was. Keys
+	// ending in neither uid nor gid are not looked up, as in aucoalesce.
+	unknown := &Event{IDs: []record.Field{{Key: "uid", Value: "4242"}, {Key: "gid", Value: "4242"}, {Key: "id", Value: "0"}}}
+	unknown.Summary.Actor.Primary = "4242"
+	want := libauditView(unknown)
+	ResolveIDs(unknown)
+	aucoalesce.ResolveIDs(want)
+	assert.Nil(t, unknown.Names)
+	assert.Equal(t, "4242", unknown.Summary.Actor.Primary)
+	for _, d := range diffEvents(libauditView(unknown), withoutECS(want)) {
+		t.Error(d)
+	}
+}
+
+// TestAllocs guards the allocations of a file event: the event, one buffer
+// for Data, IDs and SubjectSELinux, Paths and File. ResolveIDs adds none
+// once its caches hold the ids, because Names takes IDs' spare capacity.
+func TestAllocs(t *testing.T) {
+	recs := toRecords(parseEvent(t, []string{syscallLine(sysOpenat, "yes", ""), cwd, pathLine(0, "/x", "0100644", "NORMAL", ""), proctitle, eoe}, nil))
+	allocs := testing.AllocsPerRun(100, func() {
+		ev, _ := Coalesce(recs)
+		ResolveIDs(ev)
+	})
+	if allocs != 4 {
+		t.Errorf("%v allocations, want 4", allocs)
 	}
 }
 

@@ -1,13 +1,13 @@
 // Package coalesce combines the parsed records of one audit event into an
-// aucoalesce.Event. It produces exactly what aucoalesce.CoalesceMessages
-// produces for the same records, but works on record.Record fields that are
-// already parsed, so nothing goes through go-libaudit's regexp parser.
+// Event: what aucoalesce.CoalesceMessages produces for the same records,
+// with slices of fields in place of its maps and without its ECS fields. It
+// works on record.Record fields that are already parsed, so nothing goes
+// through go-libaudit's regexp parser.
 package coalesce // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/coalesce"
 
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -29,20 +29,22 @@ var (
 
 // Coalesce combines the records of one event, in the order received, into a
 // single event, as aucoalesce.CoalesceMessages does for the equivalent
-// auparse messages: same event, same warnings, same error. A trailing EOE
-// record is ignored. It returns an error if no records remain, or if there
-// are several and none is a SYSCALL.
+// auparse messages: same event, same warnings, same error, except that the
+// maps are slices (see Event) and ECS is not computed. A trailing EOE record
+// is ignored. It returns an error if no records remain, or if there are
+// several and none is a SYSCALL.
 //
-// Coalesce does not modify recs, and the event shares no map with them or
-// with other events; its Tags are a copy. Its ECS.Event.Category and Type may
-// share the normalization table's arrays, as aucoalesce's do, and must not be
-// modified in place. Warnings may hold error values shared between events.
-func Coalesce(recs []*record.Record) (*aucoalesce.Event, error) {
+// Coalesce does not modify recs. The event's Paths are the PATH records'
+// Fields and its Tags the subject record's Tags, as in aucoalesce, so they
+// must be treated as read-only; its other slices belong to the event. Its
+// Net may be shared between events and must not be modified. Warnings may
+// hold error values shared between events.
+func Coalesce(recs []*record.Record) (*Event, error) {
 	if n := len(recs); n > 0 && recs[n-1].Type == auparse.AUDIT_EOE {
 		recs = recs[:n-1]
 	}
 
-	var ev *aucoalesce.Event
+	var ev *Event
 	switch len(recs) {
 	case 0:
 		return nil, errEmpty
@@ -55,14 +57,14 @@ func Coalesce(recs []*record.Record) (*aucoalesce.Event, error) {
 		}
 	}
 
-	normalize(ev, recs)
+	normalize(ev)
 	addProcess(ev)
 	return ev, nil
 }
 
 // coalesceCompound takes the event's header from the first record and its
 // subject from the first SYSCALL record, then merges in every record.
-func coalesceCompound(recs []*record.Record) (*aucoalesce.Event, error) {
+func coalesceCompound(recs []*record.Record) (*Event, error) {
 	var syscall *record.Record
 	for _, r := range recs {
 		if r.Type == auparse.AUDIT_SYSCALL {
@@ -74,7 +76,8 @@ func coalesceCompound(recs []*record.Record) (*aucoalesce.Event, error) {
 		return nil, errNoSyscall
 	}
 
-	// Size Data for the fields the other records will add, and Paths.
+	// Size Data for the fields the other records may add, so that it never
+	// grows, and Paths.
 	extra, nPaths := 0, 0
 	for _, r := range recs {
 		switch r.Type {
@@ -94,12 +97,14 @@ func coalesceCompound(recs []*record.Record) (*aucoalesce.Event, error) {
 	// SYSCALL (e.g. an AVC that precedes it).
 	ev := newEvent(recs[0], syscall, extra)
 	if nPaths > 0 {
-		ev.Paths = make([]map[string]string, 0, nPaths)
+		ev.Paths = make([][]record.Field, 0, nPaths)
 	}
 	for _, r := range recs {
 		switch r.Type {
 		case auparse.AUDIT_SYSCALL:
-			delete(ev.Data, "items")
+			if i := index(ev.Data, "items"); i >= 0 {
+				ev.Data = remove(ev.Data, i)
+			}
 		case auparse.AUDIT_PATH:
 			addPath(ev, r)
 		case auparse.AUDIT_SOCKADDR:
@@ -115,23 +120,25 @@ func coalesceCompound(recs []*record.Record) (*aucoalesce.Event, error) {
 
 // newEvent creates the event with head's header and the subject fields of
 // subj: result, ses, ids (keys ending in uid or gid) and SELinux labels
-// (subj_ keys) go to their own fields, the rest to Data. extra is the number
-// of Data entries other records are expected to add.
-func newEvent(head, subj *record.Record, extra int) *aucoalesce.Event {
-	ev := &aucoalesce.Event{
+// (subj_ keys) go to their own fields, the rest to Data. extra is the most
+// Data entries other records can add.
+func newEvent(head, subj *record.Record, extra int) *Event {
+	ev := &Event{Event: aucoalesce.Event{
 		Timestamp: head.Timestamp,
 		Sequence:  head.Sequence,
 		Category:  aucoalesce.GetAuditEventType(head.Type),
 		Type:      head.Type,
-	}
+	}}
 	if subj.Err != nil {
-		ev.Data = make(map[string]string, extra)
+		ev.Data = make([]record.Field, 0, extra)
 		ev.Warnings = append(ev.Warnings, subj.Err)
 		return ev
 	}
 
-	// Count first to size the maps; growing them costs more.
-	nData, nIDs, nLabels := 0, 0, 0
+	// Count first, to carve Data, IDs, room for ResolveIDs' Names (see
+	// ResolveIDs) and SubjectSELinux out of one allocation. The
+	// three-index slices keep an append to one from overwriting the next.
+	nData, nIDs, nLabels := extra, 0, 0
 	for i := range subj.Fields {
 		switch k := subj.Fields[i].Key; {
 		case k == "result" || k == "ses":
@@ -143,14 +150,16 @@ func newEvent(head, subj *record.Record, extra int) *aucoalesce.Event {
 			nData++
 		}
 	}
-	ev.Data = make(map[string]string, nData+extra)
+	buf := make([]record.Field, nData+2*nIDs+nLabels)
+	ev.Data = buf[:0:nData]
 	if nIDs > 0 {
-		ev.User.IDs = make(map[string]string, nIDs)
+		ev.IDs = buf[nData : nData : nData+2*nIDs]
 	}
 	if nLabels > 0 {
-		ev.User.SELinux = make(map[string]string, nLabels)
+		ev.SubjectSELinux = buf[nData+2*nIDs : nData+2*nIDs]
 	}
 
+	// Record keys are unique, so each field is appended without a lookup.
 	ev.Result = "unknown"
 	for _, f := range subj.Fields {
 		switch f.Key {
@@ -167,14 +176,14 @@ func newEvent(head, subj *record.Record, extra int) *aucoalesce.Event {
 		}
 		switch {
 		case isIDKey(f.Key):
-			ev.User.IDs[f.Key] = f.Value
+			ev.IDs = append(ev.IDs, f)
 		case strings.HasPrefix(f.Key, "subj_"):
-			ev.User.SELinux[f.Key[len("subj_"):]] = f.Value
+			ev.SubjectSELinux = append(ev.SubjectSELinux, record.Field{Key: f.Key[len("subj_"):], Value: f.Value})
 		default:
-			ev.Data[f.Key] = f.Value
+			ev.Data = append(ev.Data, f)
 		}
 	}
-	ev.Tags = slices.Clone(subj.Tags)
+	ev.Tags = subj.Tags
 	return ev
 }
 
@@ -185,27 +194,29 @@ func isIDKey(key string) bool {
 	return n >= 3 && key[n-1] == 'd' && key[n-2] == 'i' && (key[n-3] == 'u' || key[n-3] == 'g')
 }
 
-// addPath appends a copy of the PATH record's fields to Paths.
-func addPath(ev *aucoalesce.Event, r *record.Record) {
+// addPath appends the PATH record's fields to Paths.
+func addPath(ev *Event, r *record.Record) {
 	if r.Err != nil {
 		ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to parse PATH message: %w", r.Err))
 		return
 	}
-	m := make(map[string]string, len(r.Fields))
-	for _, f := range r.Fields {
-		m[f.Key] = f.Value
-	}
-	ev.Paths = append(ev.Paths, m)
+	ev.Paths = append(ev.Paths, r.Fields)
 }
+
+// Directions shared by all events, saving an allocation per socket event.
+var (
+	incoming = &aucoalesce.Network{Direction: aucoalesce.IncomingDir}
+	outgoing = &aucoalesce.Network{Direction: aucoalesce.OutgoingDir}
+)
 
 // addSockaddr adds the SOCKADDR fields to Data with a socket_ prefix and, for
 // syscalls with a clear direction, sets Source or Dest and Net.
-func addSockaddr(ev *aucoalesce.Event, r *record.Record) {
+func addSockaddr(ev *Event, r *record.Record) {
 	if r.Err != nil {
 		ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to parse SOCKADDR message: %w", r.Err))
 		return
 	}
-	syscall, found := ev.Data["syscall"]
+	syscall, found := record.Lookup(ev.Data, "syscall")
 	if !found {
 		ev.Warnings = append(ev.Warnings, errSockaddrSyscall)
 		return
@@ -213,7 +224,7 @@ func addSockaddr(ev *aucoalesce.Event, r *record.Record) {
 
 	var ip, port, path string
 	for _, f := range r.Fields {
-		ev.Data[socketKey(f.Key)] = f.Value
+		ev.Data = set(ev.Data, socketKey(f.Key), f.Value)
 		switch f.Key {
 		case "addr":
 			ip = f.Value
@@ -228,10 +239,10 @@ func addSockaddr(ev *aucoalesce.Event, r *record.Record) {
 	switch syscall {
 	case "recvfrom", "recvmsg", "accept", "accept4":
 		addr = &ev.Source
-		ev.Net = &aucoalesce.Network{Direction: aucoalesce.IncomingDir}
+		ev.Net = incoming
 	case "connect", "sendto", "sendmsg":
 		addr = &ev.Dest
-		ev.Net = &aucoalesce.Network{Direction: aucoalesce.OutgoingDir}
+		ev.Net = outgoing
 	default:
 		// bind, listen, getpeername, getsockname: no clear direction.
 		return
@@ -261,8 +272,8 @@ func socketKey(key string) string {
 	return "socket_" + key
 }
 
-// addExecve sets Data["argc"] and Process.Args from a0..a(argc-1).
-func addExecve(ev *aucoalesce.Event, r *record.Record) {
+// addExecve sets argc in Data and Process.Args from a0..a(argc-1).
+func addExecve(ev *Event, r *record.Record) {
 	if r.Err != nil {
 		ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to parse EXECVE message: %w", r.Err))
 		return
@@ -272,7 +283,7 @@ func addExecve(ev *aucoalesce.Event, r *record.Record) {
 		ev.Warnings = append(ev.Warnings, errNoArgc)
 		return
 	}
-	ev.Data["argc"] = argc
+	ev.Data = set(ev.Data, "argc", argc)
 
 	count, err := strconv.ParseUint(argc, 10, 32)
 	if err != nil {
@@ -339,37 +350,77 @@ func argIndex(key string) (uint64, bool) {
 
 // addFields adds the record's fields to Data; keys already there are kept and
 // reported as duplicates.
-func addFields(ev *aucoalesce.Event, r *record.Record) {
+func addFields(ev *Event, r *record.Record) {
 	if r.Err != nil {
 		ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to parse message: %w", r.Err))
 		return
 	}
 	for _, f := range r.Fields {
-		if _, found := ev.Data[f.Key]; found {
+		if index(ev.Data, f.Key) >= 0 {
 			ev.Warnings = append(ev.Warnings, fmt.Errorf("duplicate key (%v) from %v message", f.Key, r.Type))
 			continue
 		}
-		ev.Data[f.Key] = f.Value
+		ev.Data = append(ev.Data, f)
 	}
 }
 
-// addProcess moves the process fields out of Data. It runs after
-// normalization, which may read them from Data.
-func addProcess(ev *aucoalesce.Event) {
+// addProcess moves the process fields out of Data, in one pass rather than
+// a lookup per field. It runs after normalization, which may read them from
+// Data.
+func addProcess(ev *Event) {
 	p := &ev.Process
-	p.PID = take(ev.Data, "pid")
-	p.PPID = take(ev.Data, "ppid")
-	p.Title = take(ev.Data, "proctitle")
-	p.Name = take(ev.Data, "comm")
-	p.Exe = take(ev.Data, "exe")
-	p.CWD = take(ev.Data, "cwd")
+	for i := 0; i < len(ev.Data); {
+		var dst *string
+		switch ev.Data[i].Key {
+		case "pid":
+			dst = &p.PID
+		case "ppid":
+			dst = &p.PPID
+		case "proctitle":
+			dst = &p.Title
+		case "comm":
+			dst = &p.Name
+		case "exe":
+			dst = &p.Exe
+		case "cwd":
+			dst = &p.CWD
+		default:
+			i++
+			continue
+		}
+		*dst = ev.Data[i].Value
+		ev.Data = remove(ev.Data, i) // moves an unvisited field to i
+	}
 }
 
-// take removes key from m and returns its value.
-func take(m map[string]string, key string) string {
-	v, found := m[key]
-	if found {
-		delete(m, key)
+// Data and the other slices of an Event are sets: each key at most once, in
+// no particular order. These helpers keep them so, in place of map
+// operations; a linear scan is cheaper than hashing at a few dozen keys.
+
+// index returns the position of key in fields, or -1.
+func index(fields []record.Field, key string) int {
+	for i := range fields {
+		if fields[i].Key == key {
+			return i
+		}
 	}
-	return v
+	return -1
+}
+
+// set gives key the value, in place if fields has key, else appended.
+func set(fields []record.Field, key, value string) []record.Field {
+	if i := index(fields, key); i >= 0 {
+		fields[i].Value = value
+		return fields
+	}
+	return append(fields, record.Field{Key: key, Value: value})
+}
+
+// remove deletes fields[i] by moving the last field into its place, since
+// order does not matter, and clears the vacated slot.
+func remove(fields []record.Field, i int) []record.Field {
+	last := len(fields) - 1
+	fields[i] = fields[last]
+	fields[last] = record.Field{}
+	return fields[:last]
 }

@@ -123,8 +123,10 @@ func libaudit(msgs []*auparse.AuditMessage) (ev *aucoalesce.Event, panicked any,
 	return ev, nil, err
 }
 
-// differential coalesces lines with both implementations, reports every
-// difference and returns our result for further checks.
+// differential coalesces lines with both implementations, then resolves the
+// events' ids with both, and reports every difference (ECS aside, which
+// Coalesce does not compute). It returns our event, before ResolveIDs, as an
+// aucoalesce.Event (see libauditView) for further checks.
 func differential(tb testing.TB, lines []string, edit editFunc) (*aucoalesce.Event, error) {
 	tb.Helper()
 	recs, panicked := buildRecords(tb, lines, edit)
@@ -137,7 +139,25 @@ func differential(tb testing.TB, lines []string, edit editFunc) (*aucoalesce.Eve
 	got, gotErr := Coalesce(recs)
 	if panicked != nil {
 		tb.Logf("aucoalesce panicked (%v); ours returned %v, %v", panicked, got, gotErr)
-		return got, gotErr
+		return libauditView(got), gotErr
+	}
+
+	if !reflect.DeepEqual(gotErr, wantErr) {
+		tb.Errorf("error: got %#v, want %#v", gotErr, wantErr)
+	}
+	checkSlices(tb, got)
+	view := libauditView(got)
+	for _, d := range diffEvents(view, withoutECS(want)) {
+		tb.Error(d)
+	}
+
+	if got != nil && want != nil {
+		ResolveIDs(got)
+		aucoalesce.ResolveIDs(want)
+		checkSlices(tb, got)
+		for _, d := range diffEvents(libauditView(got), withoutECS(want)) {
+			tb.Error("after ResolveIDs: " + d)
+		}
 	}
 
 	for i, r := range recs {
@@ -145,13 +165,91 @@ func differential(tb testing.TB, lines []string, edit editFunc) (*aucoalesce.Eve
 			tb.Errorf("record %d modified:\n got %#v\nwant %#v", i, *r, before[i])
 		}
 	}
-	if !reflect.DeepEqual(gotErr, wantErr) {
-		tb.Errorf("error: got %#v, want %#v", gotErr, wantErr)
+	return view, gotErr
+}
+
+// withoutECS clears ev's ECS fields, which Coalesce does not compute.
+func withoutECS(ev *aucoalesce.Event) *aucoalesce.Event {
+	if ev != nil {
+		ev.ECS = aucoalesce.ECSFields{}
 	}
-	for _, d := range diffEvents(got, want) {
-		tb.Error(d)
+	return ev
+}
+
+// libauditView returns ev as aucoalesce would hold it: its slices as maps,
+// an empty map for a nil Data or path (aucoalesce always has one) and nil
+// for an empty IDs, Names or SELinux (aucoalesce creates those on the first
+// entry). File is copied, so that a later ResolveIDs does not change the
+// view. Keys are unique (checkSlices), so no entry is lost.
+func libauditView(ev *Event) *aucoalesce.Event {
+	if ev == nil {
+		return nil
 	}
-	return got, gotErr
+	out := ev.Event
+	out.Data = toMap(ev.Data)
+	out.User.IDs = toMapOrNil(ev.IDs)
+	out.User.Names = toMapOrNil(ev.Names)
+	out.User.SELinux = toMapOrNil(ev.SubjectSELinux)
+	if ev.Paths != nil {
+		out.Paths = make([]map[string]string, len(ev.Paths))
+		for i, p := range ev.Paths {
+			out.Paths[i] = toMap(p)
+		}
+	}
+	if ev.File != nil {
+		f := *ev.File
+		f.SELinux = toMapOrNil(ev.FileSELinux)
+		out.File = &f
+	}
+	return &out
+}
+
+func toMap(fields []record.Field) map[string]string {
+	m := make(map[string]string, len(fields))
+	for _, f := range fields {
+		m[f.Key] = f.Value
+	}
+	return m
+}
+
+func toMapOrNil(fields []record.Field) map[string]string {
+	if len(fields) == 0 {
+		return nil
+	}
+	return toMap(fields)
+}
+
+// checkSlices reports a key that occurs twice in one of ev's slices, which
+// stand for maps, a FileSELinux without File, and a map set in the embedded
+// aucoalesce.Event, which the slices replace.
+func checkSlices(tb testing.TB, ev *Event) {
+	tb.Helper()
+	if ev == nil {
+		return
+	}
+	sets := map[string][]record.Field{
+		"Data": ev.Data, "IDs": ev.IDs, "Names": ev.Names,
+		"SubjectSELinux": ev.SubjectSELinux, "FileSELinux": ev.FileSELinux,
+	}
+	for i, p := range ev.Paths {
+		sets[fmt.Sprintf("Paths[%d]", i)] = p
+	}
+	for name, fields := range sets {
+		seen := make(map[string]bool, len(fields))
+		for _, f := range fields {
+			if seen[f.Key] {
+				tb.Errorf("%s has key %q twice: %q", name, f.Key, fields)
+			}
+			seen[f.Key] = true
+		}
+	}
+	if ev.File == nil && ev.FileSELinux != nil {
+		tb.Errorf("FileSELinux %q without File", ev.FileSELinux)
+	}
+	if ev.Event.Data != nil || ev.User.IDs != nil || ev.User.Names != nil || ev.User.SELinux != nil ||
+		ev.Event.Paths != nil || (ev.File != nil && ev.File.SELinux != nil) {
+		tb.Errorf("embedded event has maps: %#v", ev.Event)
+	}
 }
 
 // diffEvents describes how got differs from want: field by field with

@@ -3,7 +3,6 @@ package coalesce
 import (
 	"fmt"
 	"io/fs"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -17,22 +16,22 @@ import (
 const modeBlockDevice = 0o60000
 
 // normalize applies go-libaudit's normalization for the event's syscall and
-// record type: ECS categorization, the summary (actor, action, object, how),
-// the source address and the ECS user and group mappings. recs are the
-// event's records, whose PATH records back ev.Paths.
-func normalize(ev *aucoalesce.Event, recs []*record.Record) {
+// record type: the summary (actor, action, object, how), the file object and
+// the source address. ECS categorization and mappings are left out.
+func normalize(ev *Event) {
 	setHowDefaults(ev)
 
-	var sysNorm *aucoalesce.Normalization
-	if syscall, found := ev.Data["syscall"]; found {
-		var ok bool
-		if sysNorm, ok = syscallNorms[syscall]; !ok {
-			sysNorm = defaultSyscallNorm
+	var norm *aucoalesce.Normalization
+	if ev.Type == auparse.AUDIT_SYSCALL {
+		// A record type's norm is extended with the syscall's only for ECS,
+		// so the syscall's norm matters only for SYSCALL events.
+		if syscall, found := record.Lookup(ev.Data, "syscall"); found {
+			var ok bool
+			if norm, ok = syscallNorms[syscall]; !ok {
+				norm = defaultSyscallNorm
+			}
 		}
-	}
-
-	norm := sysNorm
-	if ev.Type != auparse.AUDIT_SYSCALL {
+	} else {
 		norm = recordTypeNorm(ev)
 	}
 	if norm == nil {
@@ -40,27 +39,12 @@ func normalize(ev *aucoalesce.Event, recs []*record.Record) {
 		return
 	}
 
-	// A record type's categorization is extended with that of the syscall
-	// the event captured, if any.
-	ev.ECS.Event.Kind = norm.ECS.Kind
-	category, typ := norm.ECS.Category.Values, norm.ECS.Type.Values
-	if sysNorm != nil && sysNorm != norm {
-		category = concat(category, sysNorm.ECS.Category.Values)
-		typ = concat(typ, sysNorm.ECS.Type.Values)
-		if ev.Result == "fail" {
-			ev.ECS.Event.Outcome = "failure"
-		}
-	}
-	// Clipped so that appending to them never writes into the table.
-	ev.ECS.Event.Category = slices.Clip(category)
-	ev.ECS.Event.Type = slices.Clip(typ)
-
 	ev.Summary.Action = norm.Action
 	ev.Summary.Object.Type = norm.ObjectWhat
 	switch norm.ObjectWhat {
 	case "file", "filesystem":
 		if len(ev.Paths) > 0 {
-			if err := setFileObject(ev, recs, norm.ObjectPathIndex); err != nil {
+			if err := setFileObject(ev, norm.ObjectPathIndex); err != nil {
 				ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to set file object: %w", err))
 			}
 		}
@@ -88,12 +72,6 @@ func normalize(ev *aucoalesce.Event, recs []*record.Record) {
 	}
 	if keys := lists[sourceIP]; ev.Source == nil && len(keys) > 0 {
 		setSourceIP(ev, norm, keys)
-	}
-
-	for _, m := range norm.ECS.Mappings {
-		if m.To != nil && m.From != nil {
-			m.To(ev, m.From(ev))
-		}
 	}
 }
 
@@ -173,7 +151,7 @@ func missingKeys(norm *aucoalesce.Normalization, i int) error {
 
 // recordTypeNorm returns the normalization for the event's record type. Of
 // several, the last whose has_fields are all in Data wins, as in aucoalesce.
-func recordTypeNorm(ev *aucoalesce.Event) *aucoalesce.Normalization {
+func recordTypeNorm(ev *Event) *aucoalesce.Normalization {
 	norms := typeNorms[ev.Type]
 	if len(norms) == 1 {
 		return norms[0]
@@ -182,7 +160,7 @@ func recordTypeNorm(ev *aucoalesce.Event) *aucoalesce.Normalization {
 next:
 	for _, n := range norms {
 		for _, f := range n.HasFields.Values {
-			if _, found := ev.Data[f]; !found {
+			if index(ev.Data, f) < 0 {
 				continue next
 			}
 		}
@@ -191,22 +169,14 @@ next:
 	return norm
 }
 
-// concat returns a followed by b, or a itself when b is empty, as append does.
-func concat(a, b []string) []string {
-	if len(b) == 0 {
-		return a
-	}
-	return slices.Concat(a, b)
-}
-
 // firstValue returns the value of the first of keys present in Data or,
-// failing that, in User.IDs.
-func firstValue(ev *aucoalesce.Event, keys []string) (string, bool) {
+// failing that, in IDs.
+func firstValue(ev *Event, keys []string) (string, bool) {
 	for _, k := range keys {
-		if v, found := ev.Data[k]; found {
+		if v, found := record.Lookup(ev.Data, k); found {
 			return v, true
 		}
-		if v, found := ev.User.IDs[k]; found {
+		if v, found := record.Lookup(ev.IDs, k); found {
 			return v, true
 		}
 	}
@@ -215,12 +185,12 @@ func firstValue(ev *aucoalesce.Event, keys []string) (string, bool) {
 
 // setSourceIP moves the first of keys found in Data to Source as an incoming
 // address.
-func setSourceIP(ev *aucoalesce.Event, norm *aucoalesce.Normalization, keys []string) {
+func setSourceIP(ev *Event, norm *aucoalesce.Normalization, keys []string) {
 	for _, k := range keys {
-		if v, found := ev.Data[k]; found {
-			delete(ev.Data, k)
-			ev.Source = &aucoalesce.Address{IP: v}
-			ev.Net = &aucoalesce.Network{Direction: aucoalesce.IncomingDir}
+		if i := index(ev.Data, k); i >= 0 {
+			ev.Source = &aucoalesce.Address{IP: ev.Data[i].Value}
+			ev.Net = incoming
+			ev.Data = remove(ev.Data, i)
 			return
 		}
 	}
@@ -229,10 +199,10 @@ func setSourceIP(ev *aucoalesce.Event, norm *aucoalesce.Normalization, keys []st
 
 // setHowDefaults sets How to the executable, or to comm when there is no
 // executable or it is an interpreter (whose comm names the script).
-func setHowDefaults(ev *aucoalesce.Event) {
-	exe, found := ev.Data["exe"]
+func setHowDefaults(ev *Event) {
+	exe, found := record.Lookup(ev.Data, "exe")
 	if !found {
-		if comm, found := ev.Data["comm"]; found {
+		if comm, found := record.Lookup(ev.Data, "comm"); found {
 			ev.Summary.How = comm
 		}
 		return
@@ -242,7 +212,7 @@ func setHowDefaults(ev *aucoalesce.Event) {
 		strings.HasPrefix(exe, "/usr/bin/sh") ||
 		strings.HasPrefix(exe, "/usr/bin/bash") ||
 		strings.HasPrefix(exe, "/usr/bin/perl") {
-		if comm, found := ev.Data["comm"]; found {
+		if comm, found := record.Lookup(ev.Data, "comm"); found {
 			ev.Summary.How = comm
 		}
 	}
@@ -251,28 +221,17 @@ func setHowDefaults(ev *aucoalesce.Event) {
 // setFileObject sets File and the object from a PATH record: the one at
 // pathIndexHint (or the first if there are not that many), or the first
 // after it that is not a PARENT or UNKNOWN, in case the hint was wrong.
-// Paths holds the fields of recs' PATH records that parsed, in order.
-func setFileObject(ev *aucoalesce.Event, recs []*record.Record, pathIndexHint int) error {
+func setFileObject(ev *Event, pathIndexHint int) error {
 	pathIndex := 0
 	if len(ev.Paths) > pathIndexHint {
 		pathIndex = pathIndexHint
 	}
-	var path *record.Record
-	i := 0
-	for _, r := range recs {
-		if r.Type != auparse.AUDIT_PATH || r.Err != nil {
-			continue
+	path := ev.Paths[pathIndex]
+	for _, p := range ev.Paths[pathIndex:] {
+		if nt, _ := record.Lookup(p, "nametype"); nt != "PARENT" && nt != "UNKNOWN" {
+			path = p
+			break
 		}
-		if i >= pathIndex {
-			if i == pathIndex {
-				path = r
-			}
-			if nt, _ := r.Get("nametype"); nt != "PARENT" && nt != "UNKNOWN" {
-				path = r
-				break
-			}
-		}
-		i++
 	}
 
 	var (
@@ -280,7 +239,7 @@ func setFileObject(ev *aucoalesce.Event, recs []*record.Record, pathIndexHint in
 		hasName, hasMode                    bool
 		nLabels                             int
 	)
-	for _, f := range path.Fields {
+	for _, f := range path {
 		switch f.Key {
 		case "name":
 			name, hasName = f.Value, true
@@ -338,10 +297,11 @@ func setFileObject(ev *aucoalesce.Event, recs []*record.Record, pathIndexHint in
 	file.UID = ouid
 	file.GID = ogid
 	if nLabels > 0 {
-		file.SELinux = make(map[string]string, nLabels)
-		for _, f := range path.Fields {
+		// PATH keys are unique, so the labels are too.
+		ev.FileSELinux = make([]record.Field, 0, nLabels)
+		for _, f := range path {
 			if strings.HasPrefix(f.Key, "obj_") {
-				file.SELinux[f.Key[len("obj_"):]] = f.Value
+				ev.FileSELinux = append(ev.FileSELinux, record.Field{Key: f.Key[len("obj_"):], Value: f.Value})
 			}
 		}
 	}
@@ -364,13 +324,13 @@ func octal4(m uint32) string {
 }
 
 // setSocketObject sets the object to the socket's address (or path) and port.
-func setSocketObject(ev *aucoalesce.Event) {
-	if v, found := ev.Data["socket_addr"]; found {
+func setSocketObject(ev *Event) {
+	if v, found := record.Lookup(ev.Data, "socket_addr"); found {
 		ev.Summary.Object.Primary = v
-	} else if v, found := ev.Data["socket_path"]; found {
+	} else if v, found := record.Lookup(ev.Data, "socket_path"); found {
 		ev.Summary.Object.Primary = v
 	}
-	if v, found := ev.Data["socket_port"]; found {
+	if v, found := record.Lookup(ev.Data, "socket_port"); found {
 		ev.Summary.Object.Secondary = v
 	}
 }

@@ -46,9 +46,15 @@ type Record struct {
 
 // Get returns the value of key and whether the record has it.
 func (r *Record) Get(key string) (string, bool) {
-	for i := range r.Fields {
-		if r.Fields[i].Key == key {
-			return r.Fields[i].Value, true
+	return Lookup(r.Fields, key)
+}
+
+// Lookup returns the value of key in fields and whether it is there. A
+// linear scan: records and events have a few dozen fields at most.
+func Lookup(fields []Field, key string) (string, bool) {
+	for i := range fields {
+		if fields[i].Key == key {
+			return fields[i].Value, true
 		}
 	}
 	return "", false

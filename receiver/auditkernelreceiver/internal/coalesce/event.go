@@ -1,0 +1,30 @@
+package coalesce
+
+import (
+	"github.com/elastic/go-libaudit/v2/aucoalesce"
+
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+)
+
+// Event is what aucoalesce.Event holds, with its maps as slices of fields:
+// building maps of ~30 entries and iterating them again to translate the
+// event cost more than everything else Coalesce does (BenchmarkCoalesce).
+// Keys are unique within each slice. The embedded Event's map fields (Data,
+// User.IDs, User.Names, User.SELinux, Paths, File.SELinux) are left nil, and
+// its ECS fields are not computed: nothing downstream reads them.
+type Event struct {
+	aucoalesce.Event
+	// Data is aucoalesce's Event.Data.
+	Data []record.Field
+	// IDs is User.IDs: the uid and gid fields of the subject. Coalesce
+	// leaves spare capacity after them for ResolveIDs' Names.
+	IDs []record.Field
+	// Names is User.Names: the names the ids resolve to, set by ResolveIDs.
+	Names []record.Field
+	// SubjectSELinux is User.SELinux.
+	SubjectSELinux []record.Field
+	// Paths is Paths: each PATH record's fields, shared with the record.
+	Paths [][]record.Field
+	// FileSELinux is File.SELinux; set only when File is.
+	FileSELinux []record.Field
+}
