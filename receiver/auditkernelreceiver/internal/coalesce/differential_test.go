@@ -28,7 +28,7 @@ func TestDifferentialTestdata(t *testing.T) {
 		for _, lines := range readEvents(t, file) {
 			n++
 			t.Run(filepath.Base(file)+"/"+sequenceOf(t, lines[0]), func(t *testing.T) {
-				differential(t, lines, nil)
+				_, _ = differential(t, lines, nil)
 			})
 		}
 	}
@@ -44,7 +44,7 @@ func TestDifferentialKernelOrder(t *testing.T) {
 			t.Fatalf("kernel order starts with %q", lines[0])
 		}
 		t.Run(sequenceOf(t, lines[0]), func(t *testing.T) {
-			differential(t, lines, nil)
+			_, _ = differential(t, lines, nil)
 		})
 	}
 }
@@ -81,7 +81,7 @@ func TestDifferentialLibauditTestdata(t *testing.T) {
 				}
 			}
 			t.Run(filepath.Base(file)+"/"+name, func(t *testing.T) {
-				differential(t, lines, nil)
+				_, _ = differential(t, lines, nil)
 			})
 		}
 	}

@@ -33,6 +33,6 @@ func FuzzCoalesceDifferential(f *testing.F) {
 				lines = append(lines, l)
 			}
 		}
-		differential(t, lines, nil)
+		_, _ = differential(t, lines, nil)
 	})
 }

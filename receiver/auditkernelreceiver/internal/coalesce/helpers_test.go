@@ -311,7 +311,7 @@ func readEvents(tb testing.TB, path string) [][]string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 
 	var events [][]string
 	index := map[uint32]int{}

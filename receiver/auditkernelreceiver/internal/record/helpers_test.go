@@ -107,7 +107,7 @@ func readRawLines(tb testing.TB, path string) []rawLine {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var lines []rawLine
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
