@@ -17,6 +17,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// receiveNap is how long Receive waits on a drained socket before polling it.
+const receiveNap = 4 * time.Millisecond
+
 const (
 	auditEnabledLocked = 2 // audit_status.enabled when the configuration is immutable
 	// backlogWaitTimeKernelDefault is the kernel's default (60*HZ jiffies at
@@ -302,6 +305,13 @@ func (k *netlinkKernel) Receive(timeout time.Duration) (*libaudit.RawAuditMessag
 	}
 	msg := &k.received
 	err := k.sock.receive(msg)
+	if errors.Is(err, unix.EAGAIN) {
+		// The socket is drained. Waiting a little before polling lets the
+		// kernel queue more, so that one wake-up reads many messages
+		// instead of one (the kernel sends every record on its own).
+		time.Sleep(receiveNap)
+		err = k.sock.receive(msg)
+	}
 	if errors.Is(err, unix.EAGAIN) {
 		readable, waitErr := k.sock.wait(timeout)
 		if waitErr != nil || !readable {
