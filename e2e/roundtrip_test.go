@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"golang.org/x/sys/unix"
 
 	"github.com/auditkernel/auditkernel/internal/kerneltest"
 )
@@ -61,7 +62,10 @@ service:
 			sender.waitReady(t)
 			ready := time.Now()
 
-			actionStart := time.Now().Truncate(time.Millisecond)
+			// The kernel stamps an event with its coarse clock, which lags
+			// time.Now by up to a tick (more when a VM's tick is late), in
+			// milliseconds: the write starts after this reading of that clock.
+			actionStart := coarseNow(t).Truncate(time.Millisecond)
 			pid := writeFromChild(t, target)
 			actionEnd := time.Now()
 			match := fromPID(pid, target, key)
@@ -75,6 +79,14 @@ service:
 			assertKnownWrite(t, got, pid, target, key, actionStart, actionEnd)
 		})
 	}
+}
+
+// coarseNow reads CLOCK_REALTIME_COARSE, the clock of the kernel's audit
+// timestamps.
+func coarseNow(t *testing.T) time.Time {
+	var now unix.Timespec
+	require.NoError(t, unix.ClockGettime(unix.CLOCK_REALTIME_COARSE, &now))
+	return time.Unix(now.Unix())
 }
 
 // noTelemetry keeps the collectors' own metrics endpoint (:8888) closed, so
