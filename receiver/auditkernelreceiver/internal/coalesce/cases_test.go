@@ -99,17 +99,21 @@ type eventCase struct {
 	check func(t *testing.T, ev *aucoalesce.Event, err error)
 }
 
-// TestCases covers each branch with hand-written events. Every event is also
-// checked against aucoalesce.
-func TestCases(t *testing.T) {
+// allCases are the hand-written events of every group.
+func allCases() []eventCase {
 	var cases []eventCase
 	cases = append(cases, compoundCases()...)
 	cases = append(cases, normalizationCases()...)
 	cases = append(cases, execveCases()...)
 	cases = append(cases, sockaddrCases()...)
 	cases = append(cases, pathCases()...)
-	cases = append(cases, errorCases()...)
-	for _, c := range cases {
+	return append(cases, errorCases()...)
+}
+
+// TestCases covers each branch with hand-written events. Every event is also
+// checked against aucoalesce.
+func TestCases(t *testing.T) {
+	for _, c := range allCases() {
 		t.Run(c.name, func(t *testing.T) {
 			ev, err := differential(t, c.lines, c.edit)
 			if c.check != nil && !t.Failed() {

@@ -15,14 +15,7 @@ func FuzzCoalesceDifferential(f *testing.F) {
 			f.Add(strings.Join(lines, "\n"))
 		}
 	}
-	var cases []eventCase
-	cases = append(cases, compoundCases()...)
-	cases = append(cases, normalizationCases()...)
-	cases = append(cases, execveCases()...)
-	cases = append(cases, sockaddrCases()...)
-	cases = append(cases, pathCases()...)
-	cases = append(cases, errorCases()...)
-	for _, c := range cases {
+	for _, c := range allCases() {
 		f.Add(strings.Join(c.lines, "\n"))
 	}
 
