@@ -123,6 +123,9 @@ func TestKernelLeastPrivilegeMulticast(t *testing.T) {
 	// (here the test, as root) does.
 	target := writeFile(t, u.dir, "watched", "")
 	const key = "e2e_caps_multicast"
+	// Rules already in the kernel (a watch on /tmp, say) would match the write
+	// first and stamp their own key; kerneltest.Require puts them back.
+	auditctl(t, "-D")
 	auditctl(t, "-w", target, "-p", "w", "-k", key)
 	auditctl(t, "-e", "1")
 	config, events := u.config(t, "multicast", "    socket_type: multicast")
