@@ -1,0 +1,47 @@
+//go:build linux
+
+package auditkernelreceiver
+
+import (
+	"strconv"
+	"sync"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestKeyCacheBoundedAndConcurrent(t *testing.T) {
+	c := keyCache{build: prefixed("p.")}
+	const workers = 4
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Every worker asks for every name, twice as many as the cache holds.
+			for i := range 2 * maxCachedKeys {
+				name := strconv.Itoa((i + w*97) % (2 * maxCachedKeys))
+				assert.Equal(t, "p."+name, c.key(name))
+			}
+		}()
+	}
+	wg.Wait()
+	keys := c.keys.Load()
+	require.NotNil(t, keys)
+	assert.Len(t, *keys, maxCachedKeys, "the cache stops growing at its bound")
+	for name, key := range *keys {
+		assert.Equal(t, "p."+name, key)
+	}
+}
+
+func TestKeyCacheKeepsOnlyTheFieldsBytes(t *testing.T) {
+	c := keyCache{build: prefixed("p.")}
+	buf := []byte("comm=a")
+	field := unsafe.String(&buf[0], 4) // aliases the buffer, as the parser's fields do
+	assert.Equal(t, "p.comm", c.key(field))
+	copy(buf, "xxxx") // the buffer is reused for the next record
+	_, cached := (*c.keys.Load())["comm"]
+	assert.True(t, cached, "the cached name does not alias the record's buffer")
+}
