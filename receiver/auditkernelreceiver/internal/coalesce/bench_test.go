@@ -21,19 +21,31 @@ func mixedEvents(b *testing.B) [][]string {
 }
 
 // BenchmarkCoalesce measures Coalesce per event (ns/op, allocs/op) on
-// records parsed beforehand.
+// records parsed beforehand, and Coalesce followed by ResolveIDs.
 func BenchmarkCoalesce(b *testing.B) {
 	var events [][]*record.Record
 	for _, lines := range mixedEvents(b) {
 		events = append(events, toRecords(parseEvent(b, lines, nil)))
 	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if _, err := Coalesce(events[i%len(events)]); err != nil {
-			b.Fatal(err)
+	for _, resolve := range []bool{false, true} {
+		name := "coalesce"
+		if resolve {
+			name = "coalesce_resolve_ids"
 		}
-		i++
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				ev, err := Coalesce(events[i%len(events)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				if resolve {
+					ResolveIDs(ev)
+				}
+				i++
+			}
+		})
 	}
 }
 

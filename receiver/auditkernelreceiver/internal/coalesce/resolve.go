@@ -25,10 +25,11 @@ var (
 // its UID and GID. Lookups are cached for a minute; the caches are safe for
 // concurrent use.
 func ResolveIDs(ev *Event) {
-	if v := userCache.LookupID(ev.Summary.Actor.Primary); v != "" {
+	var seen lookups
+	if v := seen.lookup(userCache, ev.Summary.Actor.Primary); v != "" {
 		ev.Summary.Actor.Primary = v
 	}
-	if v := userCache.LookupID(ev.Summary.Actor.Secondary); v != "" {
+	if v := seen.lookup(userCache, ev.Summary.Actor.Secondary); v != "" {
 		ev.Summary.Actor.Secondary = v
 	}
 
@@ -48,7 +49,7 @@ func ResolveIDs(ev *Event) {
 		default:
 			continue
 		}
-		if v := cache.LookupID(id.Value); v != "" {
+		if v := seen.lookup(cache, id.Value); v != "" {
 			names = append(names, record.Field{Key: id.Key, Value: v})
 		}
 	}
@@ -58,10 +59,38 @@ func ResolveIDs(ev *Event) {
 
 	if ev.File != nil {
 		if ev.File.UID != "" {
-			ev.File.Owner = userCache.LookupID(ev.File.UID)
+			ev.File.Owner = seen.lookup(userCache, ev.File.UID)
 		}
 		if ev.File.GID != "" {
-			ev.File.Group = groupCache.LookupID(ev.File.GID)
+			ev.File.Group = seen.lookup(groupCache, ev.File.GID)
 		}
 	}
+}
+
+// lookups remembers one event's cache lookups. An event names the same few
+// ids many times (uid, euid, suid, fsuid and auid are mostly one user), and
+// each EntityCache lookup reads the clock for its expiry: 5% of the
+// userspace path's CPU profile before this memo.
+type lookups struct {
+	done [8]lookup
+	n    int
+}
+
+type lookup struct {
+	cache    *aucoalesce.EntityCache
+	id, name string
+}
+
+func (l *lookups) lookup(cache *aucoalesce.EntityCache, id string) string {
+	for _, d := range l.done[:l.n] {
+		if d.cache == cache && d.id == id {
+			return d.name
+		}
+	}
+	name := cache.LookupID(id)
+	if l.n < len(l.done) {
+		l.done[l.n] = lookup{cache, id, name}
+		l.n++
+	}
+	return name
 }
