@@ -102,9 +102,9 @@ func translate(ev *coalesce.Event, recs []*record.Record, observed time.Time, op
 }
 
 // fixedAttrs bounds the attributes translate puts besides the event's
-// fields: the audit.kernel.* ones of its own (sequence ... warnings) and the
-// semantic-convention ones.
-const fixedAttrs = 16 + 22
+// fields: the 16 audit.kernel.* ones of its own (sequence ... warnings) and the
+// 20 semantic-convention ones (process.*, user.*, file.*, source.*, destination.*).
+const fixedAttrs = 16 + 20
 
 // attrCapacity is an upper bound on the attributes of an event: too small a
 // guess grew the map's slice (a copy and a second allocation, 7% of

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
@@ -50,6 +51,8 @@ func translateStream(t *testing.T, name string) []byte {
 		require.NoError(t, err)
 		lr := plog.NewLogRecord()
 		translate(ev, recs, time.Unix(0, 0), translateOptions{}, lr)
+		// A smaller bound would regrow the attribute map, costing time, not output.
+		assert.LessOrEqual(t, lr.Attributes().Len(), attrCapacity(ev, recs), "attrCapacity of sequence %d", ev.Sequence)
 		line, err := json.Marshal(map[string]any{
 			"event_name": lr.EventName(),
 			"severity":   lr.SeverityText(),
