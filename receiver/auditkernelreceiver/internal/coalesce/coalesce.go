@@ -102,7 +102,7 @@ func coalesceCompound(recs []*record.Record) (*Event, error) {
 	for _, r := range recs {
 		switch r.Type {
 		case auparse.AUDIT_SYSCALL:
-			if i := index(ev.Data, "items"); i >= 0 {
+			if i := record.Index(ev.Data, "items"); i >= 0 {
 				ev.Data = remove(ev.Data, i)
 			}
 		case auparse.AUDIT_PATH:
@@ -356,7 +356,7 @@ func addFields(ev *Event, r *record.Record) {
 		return
 	}
 	for _, f := range r.Fields {
-		if index(ev.Data, f.Key) >= 0 {
+		if record.Index(ev.Data, f.Key) >= 0 {
 			ev.Warnings = append(ev.Warnings, fmt.Errorf("duplicate key (%v) from %v message", f.Key, r.Type))
 			continue
 		}
@@ -397,19 +397,9 @@ func addProcess(ev *Event) {
 // no particular order. These helpers keep them so, in place of map
 // operations; a linear scan is cheaper than hashing at a few dozen keys.
 
-// index returns the position of key in fields, or -1.
-func index(fields []record.Field, key string) int {
-	for i := range fields {
-		if fields[i].Key == key {
-			return i
-		}
-	}
-	return -1
-}
-
 // set gives key the value, in place if fields has key, else appended.
 func set(fields []record.Field, key, value string) []record.Field {
-	if i := index(fields, key); i >= 0 {
+	if i := record.Index(fields, key); i >= 0 {
 		fields[i].Value = value
 		return fields
 	}

@@ -160,7 +160,7 @@ func recordTypeNorm(ev *Event) *aucoalesce.Normalization {
 next:
 	for _, n := range norms {
 		for _, f := range n.HasFields.Values {
-			if index(ev.Data, f) < 0 {
+			if record.Index(ev.Data, f) < 0 {
 				continue next
 			}
 		}
@@ -187,7 +187,7 @@ func firstValue(ev *Event, keys []string) (string, bool) {
 // address.
 func setSourceIP(ev *Event, norm *aucoalesce.Normalization, keys []string) {
 	for _, k := range keys {
-		if i := index(ev.Data, k); i >= 0 {
+		if i := record.Index(ev.Data, k); i >= 0 {
 			ev.Source = &aucoalesce.Address{IP: ev.Data[i].Value}
 			ev.Net = incoming
 			ev.Data = remove(ev.Data, i)

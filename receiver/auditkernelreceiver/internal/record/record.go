@@ -49,13 +49,21 @@ func (r *Record) Get(key string) (string, bool) {
 	return Lookup(r.Fields, key)
 }
 
-// Lookup returns the value of key in fields and whether it is there. A
-// linear scan: records and events have a few dozen fields at most.
-func Lookup(fields []Field, key string) (string, bool) {
+// Index returns the position of key in fields, or -1. A linear scan:
+// records and events have a few dozen fields at most.
+func Index(fields []Field, key string) int {
 	for i := range fields {
 		if fields[i].Key == key {
-			return fields[i].Value, true
+			return i
 		}
+	}
+	return -1
+}
+
+// Lookup returns the value of key in fields and whether it is there.
+func Lookup(fields []Field, key string) (string, bool) {
+	if i := Index(fields, key); i >= 0 {
+		return fields[i].Value, true
 	}
 	return "", false
 }
