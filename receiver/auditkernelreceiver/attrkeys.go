@@ -34,24 +34,17 @@ func (c *keyCache) key(field string) string {
 	key := c.build(field)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	old := c.keys.Load()
-	if old == nil || len(*old) < maxCachedKeys {
-		grown := make(map[string]string, mapLen(old)+1)
-		if old != nil {
-			maps.Copy(grown, *old)
+	grown := map[string]string{}
+	if old := c.keys.Load(); old != nil {
+		if len(*old) >= maxCachedKeys {
+			return key
 		}
-		// field may be a substring of a whole record: keep only its bytes.
-		grown[strings.Clone(field)] = key
-		c.keys.Store(&grown)
+		grown = maps.Clone(*old)
 	}
+	// field may be a substring of a whole record: keep only its bytes.
+	grown[strings.Clone(field)] = key
+	c.keys.Store(&grown)
 	return key
-}
-
-func mapLen(m *map[string]string) int {
-	if m == nil {
-		return 0
-	}
-	return len(*m)
 }
 
 func prefixed(prefix string) func(string) string {
