@@ -128,3 +128,12 @@ func HasKey(attrs map[string]any, key string) bool {
 	}
 	return false
 }
+
+// IsSyscallWithKey reports whether a log record's attributes are those of a
+// syscall event selected by the rule with key. HasKey alone also matches the
+// CONFIG_CHANGE record of installing that rule, which reaches the receiver
+// only when the kernel's sender is slower than its registration as the audit
+// PID (without audit=1 at boot, the kernel drops it otherwise).
+func IsSyscallWithKey(attrs map[string]any, key string) bool {
+	return attrs["audit.kernel.record_type"] == "syscall" && HasKey(attrs, key)
+}

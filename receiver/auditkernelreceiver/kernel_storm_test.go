@@ -80,7 +80,7 @@ func (c *stormConsumer) consume(_ context.Context, ld plog.Logs) error {
 					n.(*atomic.Int64).Add(i)
 				}
 			}
-		case kerneltest.HasKey(attrs, "akt_storm"):
+		case kerneltest.IsSyscallWithKey(attrs, "akt_storm"):
 			c.events.Add(1)
 		}
 	}
@@ -109,7 +109,7 @@ func recordsPerStormEvent(t *testing.T) int64 {
 	cfg.IncludeRawMessage = true
 	r, sink := startKernelReceiver(t, cfg)
 	storm(t, 1)
-	lr := waitForRecord(t, sink, func(a map[string]any) bool { return kerneltest.HasKey(a, "akt_storm") })
+	lr := waitForRecord(t, sink, func(a map[string]any) bool { return kerneltest.IsSyscallWithKey(a, "akt_storm") })
 	require.NoError(t, r.Shutdown(context.Background()))
 	raw, _ := lr.Attributes().AsRaw()[attrPrefix+"messages"].([]any)
 	require.NotEmpty(t, raw)

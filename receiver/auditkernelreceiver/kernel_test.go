@@ -115,7 +115,7 @@ func TestKernelFileWatch(t *testing.T) {
 	require.NoError(t, os.WriteFile(target, []byte("self"), 0o600))
 	pid := run(t, exec.Command("/bin/sh", "-c", "echo hello >> "+target))
 
-	lr := waitForRecord(t, sink, func(a map[string]any) bool { return kerneltest.HasKey(a, "akt_watch") })
+	lr := waitForRecord(t, sink, func(a map[string]any) bool { return kerneltest.IsSyscallWithKey(a, "akt_watch") })
 	attrs := lr.Attributes().AsRaw()
 	assert.Equal(t, int64(pid), attrs["process.pid"])
 	assert.Equal(t, int64(os.Getpid()), attrs["process.parent_pid"])
