@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of the receiver (FuzzRecordStream, FuzzRules, FuzzConfig)
-# and of its parser and coalescer (FuzzParseDifferential, FuzzCoalesceDifferential:
-# identity with go-libaudit) with `go test -fuzz`, one after the other, for
-# FUZZTIME each.
+# Runs every fuzz target of the receiver (FuzzRecordStream, FuzzRules, FuzzConfig),
+# of its parser and coalescer (FuzzParseDifferential, FuzzCoalesceDifferential:
+# identity with go-libaudit) and of its reassembler (FuzzReassembler) with
+# `go test -fuzz`, one after the other, for FUZZTIME each.
 #
 # Usage: fuzz.sh [FUZZTIME]   (default 10m; `make fuzz-smoke` passes a few seconds)
 #
@@ -12,7 +12,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fuzztime="${1:-10m}"
-pkgs="./receiver/auditkernelreceiver ./receiver/auditkernelreceiver/internal/record ./receiver/auditkernelreceiver/internal/coalesce"
+pkgs="./receiver/auditkernelreceiver ./receiver/auditkernelreceiver/internal/record ./receiver/auditkernelreceiver/internal/coalesce ./receiver/auditkernelreceiver/internal/reassembly"
 go="${GO:-go}"
 cd "$root"
 

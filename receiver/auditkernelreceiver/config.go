@@ -78,7 +78,8 @@ type Config struct {
 
 // ReassemblerConfig tunes event reassembly and the internal queue.
 type ReassemblerConfig struct {
-	// MaxInFlight is the number of events buffered while waiting for their last record.
+	// MaxInFlight is the number of events held from the oldest one still
+	// waiting for its last record on; past it, that one is flushed.
 	MaxInFlight int `mapstructure:"max_in_flight"`
 	// Timeout is how long an incomplete event waits before it is flushed.
 	Timeout time.Duration `mapstructure:"timeout"`

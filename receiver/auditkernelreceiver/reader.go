@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/reassembly"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
 )
 
@@ -43,13 +44,12 @@ type queuedEvent struct {
 }
 
 // reader reads netlink messages, parses their headers and reassembles them
-// into events with go-libaudit's Reassembler. It runs on one goroutine, so
-// its accounting needs no locks.
+// into events. It runs on one goroutine, so its accounting needs no locks.
 type reader struct {
 	conn        kernelConn
 	queue       chan<- queuedEvent
 	drop        bool // drop when the queue is full instead of blocking
-	reassembler *libaudit.Reassembler
+	reassembler *reassembly.Reassembler
 	sequences   sequenceTracker
 	losses      *losses
 	health      *health
@@ -67,22 +67,18 @@ type reader struct {
 	logger    *zap.Logger
 }
 
-func newReader(cfg *Config, conn kernelConn, queue chan<- queuedEvent, drop bool, losses *losses, health *health, telemetry *metadata.TelemetryBuilder, logger *zap.Logger) (*reader, error) {
+func newReader(cfg *Config, conn kernelConn, queue chan<- queuedEvent, drop bool, losses *losses, health *health, telemetry *metadata.TelemetryBuilder, logger *zap.Logger) *reader {
 	r := &reader{conn: conn, queue: queue, drop: drop, losses: losses, health: health, telemetry: telemetry, logger: logger, done: make(chan struct{}), discard: make(chan struct{})}
-	reassembler, err := libaudit.NewReassembler(cfg.Reassembler.MaxInFlight, cfg.Reassembler.Timeout, r)
-	if err != nil {
-		return nil, err
-	}
-	r.reassembler = reassembler
-	return r, nil
+	r.reassembler = reassembly.New(cfg.Reassembler.MaxInFlight, cfg.Reassembler.Timeout, r)
+	return r
 }
 
 // run reads until the connection is interrupted, then flushes the events
 // still being reassembled.
 func (r *reader) run(ctx context.Context) {
 	defer close(r.done)
-	// Close flushes the events still in flight; it fails only when already closed.
-	defer func() { _ = r.reassembler.Close() }()
+	// Close flushes the events still in flight.
+	defer r.reassembler.Close()
 	lastMaintain := time.Now()
 	for {
 		timeout := maintainInterval
@@ -90,6 +86,7 @@ func (r *reader) run(ctx context.Context) {
 			timeout = drainQuiet
 		}
 		msg, err := r.conn.Receive(timeout)
+		now := time.Now()
 		switch {
 		case errors.Is(err, errInterrupted):
 			return
@@ -113,11 +110,11 @@ func (r *reader) run(ctx context.Context) {
 			if msg.Type != auparse.AUDIT_CONFIG_CHANGE {
 				r.sinceFlush.Add(1)
 			}
-			r.handle(ctx, msg)
+			r.handle(ctx, msg, now)
 		}
-		if now := time.Now(); now.Sub(lastMaintain) >= maintainInterval {
+		if now.Sub(lastMaintain) >= maintainInterval {
 			lastMaintain = now
-			_ = r.reassembler.Maintain()
+			r.reassembler.Maintain(now)
 		}
 	}
 }
@@ -172,7 +169,8 @@ func (r *reader) reopen(ctx context.Context, readErr error) bool {
 	return false
 }
 
-func (r *reader) handle(ctx context.Context, raw *libaudit.RawAuditMessage) {
+// handle takes a message received at now.
+func (r *reader) handle(ctx context.Context, raw *libaudit.RawAuditMessage, now time.Time) {
 	r.telemetry.ReceiverAuditkernelMessagesReceived.Add(ctx, 1)
 	if !isEventMessage(raw.Type) {
 		return
@@ -186,27 +184,22 @@ func (r *reader) handle(ctx context.Context, raw *libaudit.RawAuditMessage) {
 			zap.Uint16("type", uint16(raw.Type)), zap.ByteString("data", truncate(raw.Data, 256)))
 		return
 	}
-	r.reassembler.PushMessage(&auparse.AuditMessage{
-		RecordType: rec.Type,
-		Timestamp:  rec.Timestamp,
-		Sequence:   rec.Sequence,
-		RawData:    rec.Raw,
-		Payload:    rec,
-	})
+	r.reassembler.Push(rec, now)
 }
 
-// ReassemblyComplete implements libaudit.Stream.
-func (r *reader) ReassemblyComplete(msgs []*auparse.AuditMessage) {
+// Retired implements reassembly.Stream: sequence numbers arrive in order, so
+// a number skipped is an event the kernel did not deliver.
+func (r *reader) Retired(seq uint32) {
+	if gap := r.sequences.observe(seq); gap.count > 0 {
+		r.losses.sequenceGap(context.Background(), gap)
+	}
+}
+
+// Event implements reassembly.Stream.
+func (r *reader) Event(recs []*record.Record, complete bool) {
 	ctx := context.Background()
-	if gap := r.sequences.observe(msgs[0].Sequence); gap.count > 0 {
-		r.losses.sequenceGap(ctx, gap)
-	}
-	if !completesEvent(msgs) {
+	if !complete {
 		r.telemetry.ReceiverAuditkernelReassemblerEvictions.Add(ctx, 1)
-	}
-	recs := make([]*record.Record, len(msgs))
-	for i, m := range msgs {
-		recs[i] = m.Payload.(*record.Record)
 	}
 	ev := queuedEvent{recs: recs, received: time.Now()}
 	if !r.drop {
@@ -219,25 +212,8 @@ func (r *reader) ReassemblyComplete(msgs []*auparse.AuditMessage) {
 	select {
 	case r.queue <- ev:
 	default:
-		r.losses.userspaceDrop(ctx, 1, msgs[0].Sequence)
+		r.losses.userspaceDrop(ctx, 1, recs[0].Sequence)
 	}
-}
-
-// EventsLost implements libaudit.Stream. It is ignored: the Reassembler
-// subtracts sequence numbers unsigned, so a late event reads as ~2^32 lost;
-// sequenceTracker counts gaps instead.
-func (*reader) EventsLost(int) {}
-
-// completesEvent applies the Reassembler's own notion of a finished event
-// (a PROCTITLE, daemon or anomaly record); an event without one was flushed
-// because it timed out or max_in_flight was exceeded.
-func completesEvent(msgs []*auparse.AuditMessage) bool {
-	for _, m := range msgs {
-		if m.RecordType == auparse.AUDIT_PROCTITLE || m.RecordType <= auparse.AUDIT_LAST_DAEMON || m.RecordType >= auparse.AUDIT_ANOM_LOGIN_FAILURES {
-			return true
-		}
-	}
-	return false
 }
 
 func truncate(b []byte, n int) []byte {

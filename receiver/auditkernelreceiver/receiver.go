@@ -104,11 +104,7 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 	losses := newLosses(r.telemetry)
 	health := newHealth(host, logger)
 	r.pipeline = newPipeline(r.cfg, r.next, losses, r.obsrecv, r.telemetry, logger, r.set.BuildInfo.Version)
-	r.reader, err = newReader(r.cfg, conn, r.pipeline.queue, drop, losses, health, r.telemetry, logger)
-	if err != nil {
-		cancel()
-		return errors.Join(err, conn.Close())
-	}
+	r.reader = newReader(r.cfg, conn, r.pipeline.queue, drop, losses, health, r.telemetry, logger)
 	mon := &monitor{conn: conn, losses: losses, health: health, drifts: r.pipeline.reportDrift, telemetry: r.telemetry, logger: logger}
 	if statusErr == nil {
 		mon.lost.observe(status.Lost)

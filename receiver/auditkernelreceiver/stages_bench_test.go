@@ -21,6 +21,7 @@ import (
 
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/coalesce"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/reassembly"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
 )
 
@@ -54,7 +55,7 @@ func loadBenchInput(b *testing.B) benchInput {
 		stream = smokeStream
 	}
 	raw := readRawLog(b, stream)
-	events := reassemble(b, parseHeaders(b, raw))
+	events := reassemble(parseHeaders(b, raw))
 	return benchInput{raw: raw, events: len(events)}
 }
 
@@ -110,28 +111,23 @@ func reassembleLibaudit(b *testing.B, msgs []*auparse.AuditMessage) [][]*auparse
 	return out.events
 }
 
-// reassemble groups records into events with go-libaudit's Reassembler, as
-// the reader does.
-func reassemble(tb testing.TB, recs []*record.Record) [][]*record.Record {
-	var out collectStream
-	r, err := newBenchReassembler(&out)
-	if err != nil {
-		tb.Fatal(err)
-	}
+// reassemble groups records into events as the reader does.
+func reassemble(recs []*record.Record) [][]*record.Record {
+	var out eventCollector
+	r := reassembly.New(50, 2*time.Second, &out)
+	now := time.Now()
 	for _, rec := range recs {
-		r.PushMessage(&auparse.AuditMessage{RecordType: rec.Type, Timestamp: rec.Timestamp, Sequence: rec.Sequence, RawData: rec.Raw, Payload: rec})
+		r.Push(rec, now)
 	}
-	if err := r.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	events := make([][]*record.Record, len(out.events))
-	for i, msgs := range out.events {
-		for _, m := range msgs {
-			events[i] = append(events[i], m.Payload.(*record.Record))
-		}
-	}
-	return events
+	r.Close()
+	return out.events
 }
+
+// eventCollector gathers what a reassembly.Reassembler hands out.
+type eventCollector struct{ events [][]*record.Record }
+
+func (c *eventCollector) Event(recs []*record.Record, _ bool) { c.events = append(c.events, recs) }
+func (*eventCollector) Retired(uint32)                        {}
 
 // benchEvents runs fn (one pass over the whole stream) b.N times and
 // reports the cost per event: one iteration is the whole stream, so the
@@ -183,20 +179,20 @@ func BenchmarkStages(b *testing.B) {
 	})
 	recs := parseHeaders(b, in.raw)
 	b.Run("reassemble", func(b *testing.B) {
-		benchEvents(b, in.events, func() { reassemble(b, recs) })
+		benchEvents(b, in.events, func() { reassemble(recs) })
 	})
 	// Field parsing happens once per record, so every run starts from
 	// freshly parsed headers; this stage therefore includes header parsing.
 	b.Run("parse_normalize", func(b *testing.B) {
 		benchEvents(b, in.events, func() {
-			for _, ev := range reassemble(b, parseHeaders(b, in.raw)) {
+			for _, ev := range reassemble(parseHeaders(b, in.raw)) {
 				if _, err := normalize(ev, true); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	})
-	events := reassemble(b, parseHeaders(b, in.raw))
+	events := reassemble(parseHeaders(b, in.raw))
 	normalized := make([]*coalesce.Event, len(events))
 	for i, ev := range events {
 		n, err := normalize(ev, true)
@@ -273,12 +269,11 @@ func BenchmarkUserspacePath(b *testing.B) {
 	p := newPipeline(cfg, consumertest.NewNop(), losses, obsrecv, telemetry, set.Logger, "bench")
 	ctx := context.Background()
 	benchEvents(b, in.events, func() {
-		r, err := newReader(cfg, nil, p.queue, false, losses, health, telemetry, set.Logger)
-		require.NoError(b, err)
+		r := newReader(cfg, nil, p.queue, false, losses, health, telemetry, set.Logger)
 		for _, raw := range in.raw {
-			r.handle(ctx, raw)
+			r.handle(ctx, raw, time.Now()) // the reader reads the clock once per message
 		}
-		require.NoError(b, r.reassembler.Close())
+		r.reassembler.Close()
 		for len(p.queue) > 0 {
 			p.deliver(p.fill(<-p.queue), nil)
 		}

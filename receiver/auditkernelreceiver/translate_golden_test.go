@@ -46,7 +46,7 @@ func TestTranslateGolden(t *testing.T) {
 // into one JSON line per event: event name, severity, body and attributes.
 func translateStream(t *testing.T, name string) []byte {
 	var buf bytes.Buffer
-	for _, recs := range reassemble(t, parseHeaders(t, readRawLog(t, name))) {
+	for _, recs := range reassemble(parseHeaders(t, readRawLog(t, name))) {
 		ev, err := normalize(recs, false)
 		require.NoError(t, err)
 		lr := plog.NewLogRecord()

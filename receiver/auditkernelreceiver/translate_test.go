@@ -8,13 +8,16 @@ import (
 	"time"
 
 	libaudit "github.com/elastic/go-libaudit/v2"
+	"github.com/elastic/go-libaudit/v2/auparse"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
 
 // replay runs the whole userspace path (reader, reassembler, normalizer,
@@ -230,6 +233,34 @@ func TestInterleavedOutOfOrderRecordsReassemble(t *testing.T) {
 		assert.Equal(t, want[i].Attributes().AsRaw(), got[i].Attributes().AsRaw())
 		assert.Equal(t, want[i].Body().Str(), got[i].Body().Str())
 	}
+}
+
+// A CONFIG_CHANGE logged inside a syscall that a "never" rule excludes (here
+// the receiver's own rule install, as a kernel test recorded it) never gets
+// an end of event. The file event after it is delivered while it is still in
+// flight, long before its minute-long timeout; Shutdown flushes it, as an
+// eviction, and no sequence number is missing.
+func TestEventIsNotHeldBehindAnUnfinishedOne(t *testing.T) {
+	orphan := rawRecord(auparse.AUDIT_CONFIG_CHANGE, `audit(1795569890.910:453): auid=4294967295 ses=4294967295 op=add_rule key="akt_watch" list=4 res=1`)
+	fake := newFakeKernel(append([]*libaudit.RawAuditMessage{orphan}, readRawLog(t, "file_watch.log")...))
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	cfg := defaultConfig()
+	cfg.Reassembler.Timeout = time.Minute
+	sink := new(consumertest.LogsSink)
+	r, err := newReceiver(metadatatest.NewSettings(tt), cfg, sink, fake.open)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), nil))
+	require.Eventually(t, func() bool { return len(eventRecords(sink.AllLogs())) == 1 }, 5*time.Second, 5*time.Millisecond,
+		"the file event is delivered while the CONFIG_CHANGE before it waits for its end")
+	assert.Equal(t, "audit.kernel.syscall", eventRecords(sink.AllLogs())[0].EventName())
+	require.NoError(t, r.Shutdown(context.Background()))
+
+	records := eventRecords(sink.AllLogs())
+	require.Len(t, records, 2)
+	assert.Equal(t, "audit.kernel.config_change", records[1].EventName())
+	metadatatest.AssertEqualReceiverAuditkernelReassemblerEvictions(t, tt, sum(1), ignoreTime, ignoreExemplars)
+	assert.Empty(t, notices(sink.AllLogs(), eventNameLost), "no sequence gap")
 }
 
 func TestRawMessagesAndWarnings(t *testing.T) {
