@@ -57,7 +57,8 @@ type event struct {
 // or not) behind the oldest unfinished one, and evicts an event timeout after
 // its first record.
 func New(maxInFlight int, timeout time.Duration, stream Stream) *Reassembler {
-	return &Reassembler{maxInFlight: maxInFlight, timeout: timeout, stream: stream, events: make([]event, 0, maxInFlight+1)}
+	// Only a few events are in flight at a time; max_in_flight may be far larger.
+	return &Reassembler{maxInFlight: maxInFlight, timeout: timeout, stream: stream, events: make([]event, 0, min(maxInFlight, 63)+1)}
 }
 
 // Push adds a record received at now. An EOE record ends its event and is not
