@@ -2,6 +2,8 @@
 
 package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
 
+import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/reassembly"
+
 // lostCounter turns readings of the kernel's 32-bit lost counter into deltas.
 type lostCounter struct {
 	last    uint32
@@ -41,14 +43,14 @@ type sequenceTracker struct {
 }
 
 // maxSequenceStep bounds a believable distance between the sequence numbers
-// of two delivered events (the go-libaudit Reassembler's rollover window).
+// of two delivered events (the reassembler's rollover window).
 // The kernel numbers events one by one, so a farther jump is a corrupt
 // header: that event is delivered but neither counts as a gap nor moves the
 // tracker, or one bad number would count a billion lost events and hide
 // every later gap. Two such events in a row close to each other mean the
 // stream really moved (after a loss the kernel's lost counter reports), and
 // the tracker follows.
-const maxSequenceStep = 1<<24 - 1
+const maxSequenceStep = reassembly.RolloverWindow
 
 // sequenceGap is what one observed sequence number reveals: count newly
 // missing sequence numbers, all of them within [first, last].

@@ -159,14 +159,14 @@ func (r *Reassembler) retire(now time.Time) {
 	}
 }
 
-// maxSortRange is go-libaudit's rollover window: sequence numbers farther
-// apart than this are taken to have wrapped, the larger being the earlier.
-const maxSortRange = 1<<24 - 1
+// RolloverWindow is go-libaudit's: sequence numbers farther apart than this
+// are taken to have wrapped, the larger being the earlier.
+const RolloverWindow = 1<<24 - 1
 
 // less orders sequence numbers as go-libaudit's Reassembler does.
 func less(a, b uint32) bool {
 	d := int64(a) - int64(b)
-	if d > maxSortRange || d < -maxSortRange {
+	if d > RolloverWindow || d < -RolloverWindow {
 		return a > b
 	}
 	return a < b
