@@ -12,7 +12,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fuzztime="${1:-10m}"
-pkgs="./receiver/auditkernelreceiver ./receiver/auditkernelreceiver/internal/record ./receiver/auditkernelreceiver/internal/coalesce ./receiver/auditkernelreceiver/internal/reassembly"
+pkgs="./receiver/auditkernelreceiver ./internal/record ./internal/coalesce ./internal/reassembly"
 go="${GO:-go}"
 cd "$root"
 

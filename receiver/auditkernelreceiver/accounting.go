@@ -2,7 +2,7 @@
 
 package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
 
-import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/reassembly"
+import "github.com/auditkernel/auditkernel/internal/reassembly"
 
 // lostCounter turns readings of the kernel's 32-bit lost counter into deltas.
 type lostCounter struct {

@@ -17,7 +17,7 @@ import (
 
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // TestDeliverBatchWithUnnormalizableEvents: a batch large enough to be

@@ -8,8 +8,8 @@ import (
 
 	"github.com/elastic/go-libaudit/v2/auparse"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/coalesce"
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/coalesce"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // normalize parses the fields of one reassembled event's records, coalesces

@@ -14,8 +14,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/reassembly"
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/reassembly"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // maintainInterval bounds how late a timed-out event is flushed.

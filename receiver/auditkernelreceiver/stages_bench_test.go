@@ -19,10 +19,10 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/coalesce"
+	"github.com/auditkernel/auditkernel/internal/coalesce"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/reassembly"
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/reassembly"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // benchStream is the recorded stream the stage benchmarks replay: every

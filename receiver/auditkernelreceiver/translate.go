@@ -16,8 +16,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/coalesce"
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/coalesce"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 const attrPrefix = "audit.kernel."

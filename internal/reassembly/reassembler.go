@@ -11,14 +11,14 @@
 // the next file event delivered 2.04 s late (the 2 s timeout) behind one.
 // Sequence numbers are still retired in order, after the event is handed out,
 // so that gap accounting sees them as before.
-package reassembly // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/reassembly"
+package reassembly // import "github.com/auditkernel/auditkernel/internal/reassembly"
 
 import (
 	"time"
 
 	"github.com/elastic/go-libaudit/v2/auparse"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // Stream receives what the Reassembler produces.

@@ -16,7 +16,7 @@ import (
 )
 
 // rawDir holds the repository's recorded kernel audit fixtures.
-const rawDir = "../../../../testdata/raw"
+const rawDir = "../../testdata/raw"
 
 func TestDifferentialTestdata(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(rawDir, "*.log"))

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // collector is a Stream that keeps what it receives.
@@ -125,7 +125,7 @@ func TestSequenceRollover(t *testing.T) {
 // and go-libaudit's own reassembler fixtures; sequence numbers are retired
 // in the order go-libaudit hands out its events.
 func TestDifferentialRecordedStreams(t *testing.T) {
-	files, err := filepath.Glob("../../../../testdata/raw/*.log")
+	files, err := filepath.Glob("../../testdata/raw/*.log")
 	require.NoError(t, err)
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/elastic/go-libaudit/v2").Output()
 	require.NoError(t, err)

@@ -1,7 +1,7 @@
 // Package record parses the text of one kernel audit record: the header
 // (timestamp, sequence) and the interpreted key=value fields, as go-libaudit's
 // auparse does, without its regular expression and maps.
-package record // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+package record // import "github.com/auditkernel/auditkernel/internal/record"
 
 import (
 	"time"

@@ -15,7 +15,7 @@ import (
 
 // rawDir holds the repository's recorded streams, "type=NAME msg=PAYLOAD" per
 // line.
-const rawDir = "../../../../testdata/raw"
+const rawDir = "../../testdata/raw"
 
 // outcome is everything ParseHeader and ParseFields produce, in a form that
 // auparse's results convert to as well.

@@ -7,7 +7,7 @@ import (
 	"github.com/elastic/go-libaudit/v2/aucoalesce"
 	"github.com/elastic/go-libaudit/v2/auparse"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // mixedEvents returns the events of mixed.log, a realistic mix of execve,

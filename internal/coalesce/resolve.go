@@ -6,7 +6,7 @@ import (
 
 	"github.com/elastic/go-libaudit/v2/aucoalesce"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // The caches ResolveIDs uses, with aucoalesce's one-minute expiry (and its

@@ -3,7 +3,7 @@ package coalesce
 import (
 	"github.com/elastic/go-libaudit/v2/aucoalesce"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // Event is what aucoalesce.Event holds, with its maps as slices of fields:

@@ -3,7 +3,7 @@
 // with slices of fields in place of its maps and without its ECS fields. It
 // works on record.Record fields that are already parsed, so nothing goes
 // through go-libaudit's regexp parser.
-package coalesce // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/coalesce"
+package coalesce // import "github.com/auditkernel/auditkernel/internal/coalesce"
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 	"github.com/elastic/go-libaudit/v2/aucoalesce"
 	"github.com/elastic/go-libaudit/v2/auparse"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // Errors and warnings with fixed texts, shared because errors are immutable.

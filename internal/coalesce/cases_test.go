@@ -10,7 +10,7 @@ import (
 	"github.com/elastic/go-libaudit/v2/auparse"
 	"github.com/stretchr/testify/assert"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/record"
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // line returns an audit line of type typ with body after the header.
