@@ -2,7 +2,6 @@ package coalesce
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -17,21 +16,14 @@ import (
 	"github.com/auditkernel/auditkernel/internal/record"
 )
 
-// parseLine parses "type=NAME msg=PAYLOAD" as auparse does.
+// parseLine parses an audit log line with record.ParseLine, then its
+// payload as auparse does.
 func parseLine(line string) (*auparse.AuditMessage, error) {
-	rest, ok := strings.CutPrefix(line, "type=")
-	if !ok {
-		return nil, errors.New("no type=")
-	}
-	name, payload, ok := strings.Cut(rest, " msg=")
-	if !ok {
-		return nil, errors.New("no msg=")
-	}
-	typ, err := auparse.GetAuditMessageType(name)
+	rec, err := record.ParseLine([]byte(line))
 	if err != nil {
 		return nil, err
 	}
-	return auparse.Parse(typ, payload)
+	return auparse.Parse(rec.Type, rec.Raw)
 }
 
 // editFunc changes the parsed data of the i-th message of an event. Because

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -112,15 +111,11 @@ func readRawLines(tb testing.TB, path string) []rawLine {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for n := 1; sc.Scan(); n++ {
-		name, data, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "type="), " msg=")
-		if !ok {
-			tb.Fatalf("%s:%d: not type=NAME msg=PAYLOAD", path, n)
-		}
-		typ, err := auparse.GetAuditMessageType(name)
+		rec, err := ParseLine(sc.Bytes())
 		if err != nil {
 			tb.Fatalf("%s:%d: %v", path, n, err)
 		}
-		lines = append(lines, rawLine{filepath.Base(path) + ":" + strconv.Itoa(n), typ, data})
+		lines = append(lines, rawLine{filepath.Base(path) + ":" + strconv.Itoa(n), rec.Type, rec.Raw})
 	}
 	if err := sc.Err(); err != nil {
 		tb.Fatal(err)

@@ -15,8 +15,8 @@ type Field struct {
 	Value string
 }
 
-// Record is one audit record. Header fields are set by ParseHeader; Fields,
-// Tags and Err by ParseFields.
+// Record is one audit record. Header fields are set by ParseHeader (or
+// ParseLine); Fields, Tags and Err by ParseFields.
 type Record struct {
 	Type      auparse.AuditMessageType
 	Timestamp time.Time
@@ -31,6 +31,14 @@ type Record struct {
 	Tags []string
 	// Err is auparse's AuditMessage.Data() error, with the same text.
 	Err error
+	// Node is the node= prefix of an auditd log line (ParseLine): the host
+	// that recorded it. Empty for kernel records and lines without one.
+	Node string
+	// Enriched holds the names that auditd's log_format = ENRICHED appends
+	// to a line (ParseLine), as written: upper-case keys (UID, AUID,
+	// SYSCALL, OUID, ...) and their translations ("root", openat, ...).
+	// They are side values: ParseFields does not read them.
+	Enriched []Field
 
 	// offset is where the text that ParseFields reads starts in Raw, -1
 	// when the header is not followed by ':' or ' '. Like auparse's, it is
