@@ -9,6 +9,7 @@ import (
 	"github.com/elastic/go-libaudit/v2/aucoalesce"
 	"github.com/elastic/go-libaudit/v2/auparse"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/auditkernel/auditkernel/internal/record"
 )
@@ -305,14 +306,18 @@ func normalizationCases() []eventCase {
 			},
 		},
 		{
-			// The syscall's normalization would only extend the record
-			// type's ECS categorization, which is not computed.
+			// The syscall's normalization only extends the record type's
+			// ECS categorization, and a failure sets the ECS outcome.
 			name:  "record type with syscall",
 			lines: []string{line("USER_LOGIN", `pid=1 uid=0 auid=1000 ses=3 msg='op=login id=1000 exe="/usr/sbin/sshd" addr=10.1.2.3 syscall=connect res=failed'`)},
 			check: func(t *testing.T, ev *aucoalesce.Event, err error) {
 				assert.Equal(t, "logged-in", ev.Summary.Action)
 				assert.Equal(t, "user-session", ev.Summary.Object.Type, "not the socket of connect")
-				assert.Equal(t, aucoalesce.ECSFields{}, ev.ECS)
+				assert.Equal(t, []string{"authentication", "network"}, ev.ECS.Event.Category)
+				assert.Equal(t, []string{"start", "connection", "start"}, ev.ECS.Event.Type)
+				assert.Equal(t, "failure", ev.ECS.Event.Outcome)
+				assert.Equal(t, aucoalesce.ECSEntityData{ID: "1000"}, ev.ECS.User.ECSEntityData, "subject: the auid")
+				assert.Equal(t, aucoalesce.ECSEntityData{ID: "1000"}, ev.ECS.User.Effective, "effective: the id acted on")
 			},
 		},
 		{
@@ -832,9 +837,45 @@ func TestResolveIDs(t *testing.T) {
 	aucoalesce.ResolveIDs(want)
 	assert.Nil(t, unknown.Names)
 	assert.Equal(t, "4242", unknown.Summary.Actor.Primary)
-	for _, d := range diffEvents(libauditView(unknown), withoutECS(want)) {
+	for _, d := range diffEvents(libauditView(unknown), want) {
 		t.Error(d)
 	}
+}
+
+// mapResolver resolves from fixed tables, as the golden tests' hard-coded
+// users do.
+type mapResolver struct{ byID, byName map[string]string }
+
+func newMapResolver(ids map[string]string) *mapResolver {
+	r := &mapResolver{byID: ids, byName: map[string]string{}}
+	for id, name := range ids {
+		r.byName[name] = id
+	}
+	return r
+}
+
+func (r *mapResolver) LookupID(id string) string     { return r.byID[id] }
+func (r *mapResolver) LookupName(name string) string { return r.byName[name] }
+
+// TestResolveIDsECS checks the roles of a PAM event: the subject is the auid,
+// the account acted on is acct, and each gains what it lacks (a name, or an
+// id) while keeping what it had.
+func TestResolveIDsECS(t *testing.T) {
+	lines := []string{line("USER_AUTH", `pid=11312 uid=0 auid=1000 ses=62 msg='op=PAM:authentication acct="bob" exe="/bin/su" hostname=localhost addr=127.0.0.1 terminal=/dev/pts/0 res=success'`)}
+	ev, err := Coalesce(toRecords(parseEvent(t, lines, nil)))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"authentication"}, ev.ECS.Event.Category)
+	assert.Equal(t, []string{"info"}, ev.ECS.Event.Type)
+	assert.Equal(t, aucoalesce.ECSEntityData{ID: "1000"}, ev.ECS.User.ECSEntityData)
+	assert.Equal(t, aucoalesce.ECSEntityData{Name: "bob"}, ev.ECS.User.Effective)
+
+	users := newMapResolver(map[string]string{"1000": "vagrant", "9999": "bob"})
+	ResolveIDsWith(ev, users, newMapResolver(nil))
+	assert.Equal(t, aucoalesce.ECSEntityData{ID: "1000", Name: "vagrant"}, ev.ECS.User.ECSEntityData)
+	assert.Equal(t, aucoalesce.ECSEntityData{ID: "9999", Name: "bob"}, ev.ECS.User.Effective)
+	assert.Equal(t, aucoalesce.ECSEntityData{}, ev.ECS.User.Target, "no mapping names a target")
+	assert.Equal(t, "vagrant", ev.Summary.Actor.Primary)
+	assert.Equal(t, "1000", lookupOrEmpty(ev.IDs, "auid"), "the id keeps its number")
 }
 
 // TestAllocs guards the allocations of a file event: the event, one buffer
@@ -857,4 +898,9 @@ func TestOctal4(t *testing.T) {
 			t.Fatalf("octal4(%o) = %q, want %q", m, got, want)
 		}
 	}
+}
+
+func lookupOrEmpty(fields []record.Field, key string) string {
+	v, _ := record.Lookup(fields, key)
+	return v
 }

@@ -1,6 +1,6 @@
 // Package coalesce combines the parsed records of one audit event into an
 // Event: what aucoalesce.CoalesceMessages produces for the same records,
-// with slices of fields in place of its maps and without its ECS fields. It
+// ECS fields included, with slices of fields in place of its maps. It
 // works on record.Record fields that are already parsed, so nothing goes
 // through go-libaudit's regexp parser.
 package coalesce // import "github.com/auditkernel/auditkernel/internal/coalesce"
@@ -30,7 +30,7 @@ var (
 // Coalesce combines the records of one event, in the order received, into a
 // single event, as aucoalesce.CoalesceMessages does for the equivalent
 // auparse messages: same event, same warnings, same error, except that the
-// maps are slices (see Event) and ECS is not computed. A trailing EOE record
+// maps are slices (see Event). A trailing EOE record
 // is ignored. It returns an error if no records remain, or if there are
 // several and none is a SYSCALL.
 //

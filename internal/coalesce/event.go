@@ -10,8 +10,9 @@ import (
 // building maps of ~30 entries and iterating them again to translate the
 // event cost more than everything else Coalesce does (BenchmarkCoalesce).
 // Keys are unique within each slice. The embedded Event's map fields (Data,
-// User.IDs, User.Names, User.SELinux, Paths, File.SELinux) are left nil, and
-// its ECS fields are not computed: nothing downstream reads them.
+// User.IDs, User.Names, User.SELinux, Paths, File.SELinux) are left nil. Its
+// ECS fields are aucoalesce's: the categorization and the entity roles
+// (subject, effective, target, changes, group) of the normalization.
 type Event struct {
 	aucoalesce.Event
 	// Data is aucoalesce's Event.Data.

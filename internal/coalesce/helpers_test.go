@@ -116,8 +116,7 @@ func libaudit(msgs []*auparse.AuditMessage) (ev *aucoalesce.Event, panicked any,
 }
 
 // differential coalesces lines with both implementations, then resolves the
-// events' ids with both, and reports every difference (ECS aside, which
-// Coalesce does not compute). It returns our event, before ResolveIDs, as an
+// events' ids with both, and reports every difference. It returns our event, before ResolveIDs, as an
 // aucoalesce.Event (see libauditView) for further checks.
 func differential(tb testing.TB, lines []string, edit editFunc) (*aucoalesce.Event, error) {
 	tb.Helper()
@@ -139,7 +138,7 @@ func differential(tb testing.TB, lines []string, edit editFunc) (*aucoalesce.Eve
 	}
 	checkSlices(tb, got)
 	view := libauditView(got)
-	for _, d := range diffEvents(view, withoutECS(want)) {
+	for _, d := range diffEvents(view, want) {
 		tb.Error(d)
 	}
 
@@ -147,7 +146,7 @@ func differential(tb testing.TB, lines []string, edit editFunc) (*aucoalesce.Eve
 		ResolveIDs(got)
 		aucoalesce.ResolveIDs(want)
 		checkSlices(tb, got)
-		for _, d := range diffEvents(libauditView(got), withoutECS(want)) {
+		for _, d := range diffEvents(libauditView(got), want) {
 			tb.Error("after ResolveIDs: " + d)
 		}
 	}
@@ -158,14 +157,6 @@ func differential(tb testing.TB, lines []string, edit editFunc) (*aucoalesce.Eve
 		}
 	}
 	return view, gotErr
-}
-
-// withoutECS clears ev's ECS fields, which Coalesce does not compute.
-func withoutECS(ev *aucoalesce.Event) *aucoalesce.Event {
-	if ev != nil {
-		ev.ECS = aucoalesce.ECSFields{}
-	}
-	return ev
 }
 
 // libauditView returns ev as aucoalesce would hold it: its slices as maps,

@@ -3,6 +3,7 @@ package coalesce
 import (
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,22 +17,20 @@ import (
 const modeBlockDevice = 0o60000
 
 // normalize applies go-libaudit's normalization for the event's syscall and
-// record type: the summary (actor, action, object, how), the file object and
-// the source address. ECS categorization and mappings are left out.
+// record type: the summary (actor, action, object, how), the file object, the
+// source address, and the ECS categorization and entity roles (ev.ECS).
 func normalize(ev *Event) {
 	setHowDefaults(ev)
 
-	var norm *aucoalesce.Normalization
-	if ev.Type == auparse.AUDIT_SYSCALL {
-		// A record type's norm is extended with the syscall's only for ECS,
-		// so the syscall's norm matters only for SYSCALL events.
-		if syscall, found := record.Lookup(ev.Data, "syscall"); found {
-			var ok bool
-			if norm, ok = syscallNorms[syscall]; !ok {
-				norm = defaultSyscallNorm
-			}
+	var syscallNorm *aucoalesce.Normalization
+	if syscall, found := record.Lookup(ev.Data, "syscall"); found {
+		var ok bool
+		if syscallNorm, ok = syscallNorms[syscall]; !ok {
+			syscallNorm = defaultSyscallNorm
 		}
-	} else {
+	}
+	norm := syscallNorm
+	if ev.Type != auparse.AUDIT_SYSCALL {
 		norm = recordTypeNorm(ev)
 	}
 	if norm == nil {
@@ -39,6 +38,7 @@ func normalize(ev *Event) {
 		return
 	}
 
+	setCategorization(ev, norm, syscallNorm)
 	ev.Summary.Action = norm.Action
 	ev.Summary.Object.Type = norm.ObjectWhat
 	switch norm.ObjectWhat {
@@ -73,6 +73,54 @@ func normalize(ev *Event) {
 	if keys := lists[sourceIP]; ev.Source == nil && len(keys) > 0 {
 		setSourceIP(ev, norm, keys)
 	}
+	if len(norm.ECS.Mappings) > 0 {
+		setEntities(ev, norm)
+	}
+}
+
+// setCategorization sets the ECS kind, category and type of the record
+// type's normalization, extended with the syscall's when the event is not a
+// SYSCALL but has one (an AVC or CONFIG_CHANGE inside a syscall), as
+// aucoalesce does. The categories stay shared with the tables unless they
+// are extended; Event's ECS slices are read-only.
+func setCategorization(ev *Event, norm, syscallNorm *aucoalesce.Normalization) {
+	e := &ev.ECS.Event
+	e.Kind = norm.ECS.Kind
+	e.Category = norm.ECS.Category.Values
+	e.Type = norm.ECS.Type.Values
+	if syscallNorm == nil || syscallNorm == norm {
+		return
+	}
+	e.Category = slices.Concat(e.Category, syscallNorm.ECS.Category.Values)
+	e.Type = slices.Concat(e.Type, syscallNorm.ECS.Type.Values)
+	if ev.Result == "fail" {
+		e.Outcome = "failure"
+	}
+}
+
+// setEntities fills the ECS user, effective, target, changes and group
+// entities through the normalization's own mappings (go-libaudit's
+// closures, so their meaning cannot drift from aucoalesce's). A mapping may
+// read Data or User.IDs by key, which the embedded event holds as maps, so
+// those are built for the mappings' duration: only user-space record types
+// (logins, PAM, account changes) have mappings, not the syscall stream.
+func setEntities(ev *Event, norm *aucoalesce.Normalization) {
+	ev.Event.Data = fieldMap(ev.Data)
+	ev.User.IDs = fieldMap(ev.IDs)
+	for _, m := range norm.ECS.Mappings {
+		if m.To != nil && m.From != nil {
+			m.To(&ev.Event, m.From(&ev.Event))
+		}
+	}
+	ev.Event.Data, ev.User.IDs = nil, nil
+}
+
+func fieldMap(fields []record.Field) map[string]string {
+	m := make(map[string]string, len(fields))
+	for _, f := range fields {
+		m[f.Key] = f.Value
+	}
+	return m
 }
 
 // Indexes of a normalization's key lists, as returned by keyLists.

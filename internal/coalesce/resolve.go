@@ -17,19 +17,33 @@ var (
 	groupCache = aucoalesce.NewGroupCache(time.Minute)
 )
 
+// Resolver resolves user or group ids to names and back; an
+// *aucoalesce.EntityCache is one. The value it returns for an unknown id or
+// name is "".
+type Resolver interface {
+	LookupID(id string) string
+	LookupName(name string) string
+}
+
 // ResolveIDs resolves the event's user and group ids to names as
-// aucoalesce.ResolveIDs does, except for the ECS fields, which Coalesce does
-// not set: the actor's primary and secondary ids are replaced by their
-// names when found, Names gets the name of each id in IDs that has one (and
-// stays as it was when none has), and File's Owner and Group are set from
-// its UID and GID. Lookups are cached for a minute; the caches are safe for
-// concurrent use.
+// aucoalesce.ResolveIDs does, with the system's user database: the actor's
+// primary and secondary ids are replaced by their names when found, Names
+// gets the name of each id in IDs that has one (and stays as it was when none
+// has), File's Owner and Group are set from its UID and GID, and each ECS
+// entity that has only an id or only a name gains the other. Lookups are
+// cached for a minute; the caches are safe for concurrent use.
 func ResolveIDs(ev *Event) {
+	ResolveIDsWith(ev, userCache, groupCache)
+}
+
+// ResolveIDsWith is ResolveIDs with the given user and group resolvers, as
+// aucoalesce.ResolveIDsFromCaches.
+func ResolveIDsWith(ev *Event, users, groups Resolver) {
 	var seen lookups
-	if v := seen.lookup(userCache, ev.Summary.Actor.Primary); v != "" {
+	if v := seen.byID(users, ev.Summary.Actor.Primary); v != "" {
 		ev.Summary.Actor.Primary = v
 	}
-	if v := seen.lookup(userCache, ev.Summary.Actor.Secondary); v != "" {
+	if v := seen.byID(users, ev.Summary.Actor.Secondary); v != "" {
 		ev.Summary.Actor.Secondary = v
 	}
 
@@ -40,16 +54,16 @@ func ResolveIDs(ev *Event) {
 	names := ev.IDs[len(ev.IDs):len(ev.IDs)]
 	ev.IDs = ev.IDs[:len(ev.IDs):len(ev.IDs)]
 	for _, id := range ev.IDs {
-		var cache *aucoalesce.EntityCache
+		var r Resolver
 		switch {
 		case strings.HasSuffix(id.Key, "uid"):
-			cache = userCache
+			r = users
 		case strings.HasSuffix(id.Key, "gid"):
-			cache = groupCache
+			r = groups
 		default:
 			continue
 		}
-		if v := seen.lookup(cache, id.Value); v != "" {
+		if v := seen.byID(r, id.Value); v != "" {
 			names = append(names, record.Field{Key: id.Key, Value: v})
 		}
 	}
@@ -59,38 +73,65 @@ func ResolveIDs(ev *Event) {
 
 	if ev.File != nil {
 		if ev.File.UID != "" {
-			ev.File.Owner = seen.lookup(userCache, ev.File.UID)
+			ev.File.Owner = seen.byID(users, ev.File.UID)
 		}
 		if ev.File.GID != "" {
-			ev.File.Group = seen.lookup(groupCache, ev.File.GID)
+			ev.File.Group = seen.byID(groups, ev.File.GID)
 		}
 	}
+
+	u := &ev.ECS.User
+	for _, e := range [...]*aucoalesce.ECSEntityData{&u.ECSEntityData, &u.Effective, &u.Target, &u.Changes} {
+		seen.complete(users, e)
+	}
+	seen.complete(groups, &ev.ECS.Group)
 }
 
-// lookups remembers one event's cache lookups. An event names the same few
-// ids many times (uid, euid, suid, fsuid and auid are mostly one user), and
-// each EntityCache lookup reads the clock for its expiry: 5% of the
-// userspace path's CPU profile before this memo.
+// lookups remembers one event's lookups. An event names the same few ids
+// many times (uid, euid, suid, fsuid and auid are mostly one user), and each
+// EntityCache lookup reads the clock for its expiry: 5% of the userspace
+// path's CPU profile before this memo.
 type lookups struct {
 	done [8]lookup
 	n    int
 }
 
 type lookup struct {
-	cache    *aucoalesce.EntityCache
-	id, name string
+	r      Resolver
+	byName bool
+	key    string
+	value  string
 }
 
-func (l *lookups) lookup(cache *aucoalesce.EntityCache, id string) string {
+func (l *lookups) byID(r Resolver, id string) string { return l.lookup(r, false, id) }
+
+func (l *lookups) lookup(r Resolver, byName bool, key string) string {
 	for _, d := range l.done[:l.n] {
-		if d.cache == cache && d.id == id {
-			return d.name
+		if d.r == r && d.byName == byName && d.key == key {
+			return d.value
 		}
 	}
-	name := cache.LookupID(id)
+	var value string
+	if byName {
+		value = r.LookupName(key)
+	} else {
+		value = r.LookupID(key)
+	}
 	if l.n < len(l.done) {
-		l.done[l.n] = lookup{cache, id, name}
+		l.done[l.n] = lookup{r, byName, key, value}
 		l.n++
 	}
-	return name
+	return value
+}
+
+// complete gives an ECS entity that has only an id its name, or only a name
+// its id, as aucoalesce's ECSEntityData.lookup does.
+func (l *lookups) complete(r Resolver, e *aucoalesce.ECSEntityData) {
+	switch {
+	case (e.ID == "") == (e.Name == ""):
+	case e.ID != "":
+		e.Name = l.lookup(r, false, e.ID)
+	default:
+		e.ID = l.lookup(r, true, e.Name)
+	}
 }
