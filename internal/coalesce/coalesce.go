@@ -97,7 +97,7 @@ func coalesceCompound(recs []*record.Record) (*Event, error) {
 	// SYSCALL (e.g. an AVC that precedes it).
 	ev := newEvent(recs[0], syscall, extra)
 	if nPaths > 0 {
-		ev.Paths = make([][]record.Field, 0, nPaths)
+		ev.Paths = ev.takePaths(nPaths)
 	}
 	for _, r := range recs {
 		switch r.Type {
@@ -123,14 +123,15 @@ func coalesceCompound(recs []*record.Record) (*Event, error) {
 // (subj_ keys) go to their own fields, the rest to Data. extra is the most
 // Data entries other records can add.
 func newEvent(head, subj *record.Record, extra int) *Event {
-	ev := &Event{Event: aucoalesce.Event{
+	ev := getEvent()
+	ev.Event = aucoalesce.Event{
 		Timestamp: head.Timestamp,
 		Sequence:  head.Sequence,
 		Category:  aucoalesce.GetAuditEventType(head.Type),
 		Type:      head.Type,
-	}}
+	}
 	if subj.Err != nil {
-		ev.Data = make([]record.Field, 0, extra)
+		ev.Data = ev.takeFields(extra)[:0]
 		ev.Warnings = append(ev.Warnings, subj.Err)
 		return ev
 	}
@@ -150,7 +151,7 @@ func newEvent(head, subj *record.Record, extra int) *Event {
 			nData++
 		}
 	}
-	buf := make([]record.Field, nData+2*nIDs+nLabels)
+	buf := ev.takeFields(nData + 2*nIDs + nLabels)
 	ev.Data = buf[:0:nData]
 	if nIDs > 0 {
 		ev.IDs = buf[nData : nData : nData+2*nIDs]

@@ -28,4 +28,9 @@ type Event struct {
 	Paths [][]record.Field
 	// FileSELinux is File.SELinux; set only when File is.
 	FileSELinux []record.Field
+
+	// fields and paths are the storage that Data, IDs, Names,
+	// SubjectSELinux and Paths are carved from, kept by Release for reuse.
+	fields []record.Field
+	paths  [][]record.Field
 }

@@ -20,12 +20,6 @@ func FuzzCoalesceDifferential(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, data string) {
-		var lines []string
-		for l := range strings.SplitSeq(data, "\n") {
-			if _, err := parseLine(l); err == nil {
-				lines = append(lines, l)
-			}
-		}
-		_, _ = differential(t, lines, nil)
+		_, _ = differential(t, parsableLines(data), nil)
 	})
 }

@@ -49,7 +49,10 @@ func (r *Record) ParseFields() {
 	fs.extract(msg, from)
 	r.Err = fs.enrich(r)
 	if r.Err == nil {
-		r.Fields = fs.live()
+		fields := fs.live(r.spare)
+		// Clipped, so that an append to Fields never writes into the
+		// storage, which spare keeps for reuse.
+		r.Fields, r.spare = fields[:len(fields):len(fields)], fields[:0]
 	}
 }
 

@@ -124,9 +124,13 @@ func (fs *fieldSet) del(i int) {
 	fs.deleted++
 }
 
-// live returns a copy of the fields that are not deleted.
-func (fs *fieldSet) live() []Field {
-	out := make([]Field, 0, fs.n-fs.deleted)
+// live returns a copy of the fields that are not deleted, in spare's storage
+// if it has room.
+func (fs *fieldSet) live(spare []Field) []Field {
+	out := spare[:0]
+	if n := fs.n - fs.deleted; cap(out) < n {
+		out = make([]Field, 0, n)
+	}
 	for _, f := range fs.fields[:fs.n] {
 		if f.Key != "" {
 			out = append(out, f)

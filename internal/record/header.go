@@ -15,7 +15,7 @@ var errInvalidHeader = errors.New("invalid audit message header")
 // ParseHeader parses the header "audit(SEC.MSEC:SEQ):" of a record's text as
 // auparse.Parse(typ, string(data)) does, with the same result and errors. It
 // copies data once, into Raw, so data may be a reused buffer. The fields are
-// left for ParseFields.
+// left for ParseFields. The record may be one given back by Release.
 func ParseHeader(typ auparse.AuditMessageType, data []byte) (*Record, error) {
 	// bytes.TrimSpace trims exactly what strings.TrimSpace trims.
 	msg := bytes.TrimSpace(data)
@@ -56,15 +56,15 @@ func ParseHeader(typ auparse.AuditMessageType, data []byte) (*Record, error) {
 	}
 
 	offset := indexOfMessage(msg[end:])
-	return &Record{
-		Type: typ,
-		// Same arithmetic as auparse, including its overflow for absurd msec.
-		Timestamp: time.Unix(sec, msec*int64(time.Millisecond)).UTC(),
-		Sequence:  seq,
-		Raw:       string(msg),
-		offset:    offset,
-		skip:      headerSkip(msg, offset, start, end),
-	}, nil
+	r := newRecord()
+	r.Type = typ
+	// Same arithmetic as auparse, including its overflow for absurd msec.
+	r.Timestamp = time.Unix(sec, msec*int64(time.Millisecond)).UTC()
+	r.Sequence = seq
+	r.Raw = string(msg)
+	r.offset = offset
+	r.skip = headerSkip(msg, offset, start, end)
+	return r, nil
 }
 
 // headerSkip returns how many bytes from offset on cannot start a key=value

@@ -50,6 +50,9 @@ type Record struct {
 	skip   int
 	parsed bool      // ParseFields has run
 	tag    [1]string // holds Tags when there is one, saving an allocation
+	// spare is the storage of a released record's fields, which
+	// ParseFields reuses.
+	spare []Field
 }
 
 // Get returns the value of key and whether the record has it.
