@@ -4,8 +4,11 @@ package auditkernelreceiver
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,15 +20,28 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite testdata/translated/*.json from the current translate")
+var updateGolden = flag.Bool("update", false, "rewrite testdata/translated/* from the current translate")
+
+// goldenVariants are the translate options whose exact output is pinned.
+var goldenVariants = []struct {
+	name string
+	opts translateOptions
+}{
+	{"default", translateOptions{}},
+	{"raw+warnings", translateOptions{includeRawMessage: true, includeWarnings: true}},
+}
 
 // TestTranslateGolden pins every attribute of every event of every recorded
 // stream, so that a change made for speed cannot change the output. IDs are
-// not resolved: names depend on the machine's user database.
+// not resolved: names depend on the machine's user database. The JSON files
+// are for reading a difference; digests.txt pins the exact OTLP protobuf
+// bytes (attribute order and types included) of each stream under each
+// variant of the options.
 func TestTranslateGolden(t *testing.T) {
 	streams, err := filepath.Glob("../../testdata/raw/*.log")
 	require.NoError(t, err)
 	require.NotEmpty(t, streams)
+	var digests strings.Builder
 	for _, stream := range streams {
 		name := filepath.Base(stream)
 		t.Run(name, func(t *testing.T) {
@@ -38,21 +54,52 @@ func TestTranslateGolden(t *testing.T) {
 			want, err := os.ReadFile(golden)
 			require.NoError(t, err, "run go test -run TestTranslateGolden -update to create it")
 			require.Equal(t, string(want), string(got))
+			for _, v := range goldenVariants {
+				fmt.Fprintf(&digests, "%s %s %s\n", name, v.name, streamDigest(t, name, v.opts))
+			}
 		})
 	}
+	golden := filepath.Join("testdata", "translated", "digests.txt")
+	if *updateGolden {
+		require.NoError(t, os.WriteFile(golden, []byte(digests.String()), 0o600))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err, "run go test -run TestTranslateGolden -update to create it")
+	assert.Equal(t, string(want), digests.String(), "the OTLP bytes of a recorded stream changed")
 }
 
-// translateStream reassembles, normalizes and translates a recorded stream
-// into one JSON line per event: event name, severity, body and attributes.
-func translateStream(t *testing.T, name string) []byte {
-	var buf bytes.Buffer
+// translatedStream normalizes and translates every event of a recorded
+// stream into the records of one plog.Logs.
+func translatedStream(t *testing.T, name string, opts translateOptions) plog.LogRecordSlice {
+	records := plog.NewLogRecordSlice()
 	for _, recs := range reassemble(parseHeaders(t, readRawLog(t, name))) {
 		ev, err := normalize(recs, false)
 		require.NoError(t, err)
-		lr := plog.NewLogRecord()
-		translate(ev, recs, time.Unix(0, 0), translateOptions{}, lr)
+		lr := records.AppendEmpty()
+		translate(ev, recs, time.Unix(0, 0), opts, lr)
 		// A smaller bound would regrow the attribute map, costing time, not output.
 		assert.LessOrEqual(t, lr.Attributes().Len(), attrCapacity(ev, recs), "attrCapacity of sequence %d", ev.Sequence)
+	}
+	return records
+}
+
+// streamDigest is the SHA-256 of the OTLP protobuf encoding of a stream's records.
+func streamDigest(t *testing.T, name string, opts translateOptions) string {
+	logs := plog.NewLogs()
+	translatedStream(t, name, opts).MoveAndAppendTo(logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords())
+	b, err := (&plog.ProtoMarshaler{}).MarshalLogs(logs)
+	require.NoError(t, err)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// translateStream renders a recorded stream as one JSON line per event:
+// event name, severity, body and attributes.
+func translateStream(t *testing.T, name string) []byte {
+	var buf bytes.Buffer
+	records := translatedStream(t, name, translateOptions{})
+	for i := range records.Len() {
+		lr := records.At(i)
 		line, err := json.Marshal(map[string]any{
 			"event_name": lr.EventName(),
 			"severity":   lr.SeverityText(),
