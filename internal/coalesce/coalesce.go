@@ -15,6 +15,7 @@ import (
 	"github.com/elastic/go-libaudit/v2/auparse"
 
 	"github.com/auditkernel/auditkernel/internal/record"
+	"github.com/auditkernel/auditkernel/internal/schema"
 )
 
 // Errors and warnings with fixed texts, shared because errors are immutable.
@@ -143,7 +144,7 @@ func newEvent(head, subj *record.Record, extra int) *Event {
 	for i := range subj.Fields {
 		switch k := subj.Fields[i].Key; {
 		case k == "result" || k == "ses":
-		case isIDKey(k):
+		case schema.IsID(k):
 			nIDs++
 		case strings.HasPrefix(k, "subj_"):
 			nLabels++
@@ -176,7 +177,7 @@ func newEvent(head, subj *record.Record, extra int) *Event {
 			ev.Summary.Actor.Secondary = f.Value
 		}
 		switch {
-		case isIDKey(f.Key):
+		case schema.IsID(f.Key):
 			ev.IDs = append(ev.IDs, f)
 		case strings.HasPrefix(f.Key, "subj_"):
 			ev.SubjectSELinux = append(ev.SubjectSELinux, record.Field{Key: f.Key[len("subj_"):], Value: f.Value})
@@ -186,13 +187,6 @@ func newEvent(head, subj *record.Record, extra int) *Event {
 	}
 	ev.Tags = subj.Tags
 	return ev
-}
-
-// isIDKey tells whether key holds a user or group id (auid, uid, egid, ouid,
-// ...), which aucoalesce moves to User.IDs.
-func isIDKey(key string) bool {
-	n := len(key)
-	return n >= 3 && key[n-1] == 'd' && key[n-2] == 'i' && (key[n-3] == 'u' || key[n-3] == 'g')
 }
 
 // addPath appends the PATH record's fields to Paths.

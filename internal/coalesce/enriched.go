@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/auditkernel/auditkernel/internal/record"
+	"github.com/auditkernel/auditkernel/internal/schema"
 )
 
 // ResolveEnriched resolves the event's ids as ResolveIDs does, with the
@@ -20,7 +21,7 @@ func ResolveEnriched(ev *Event, recs []*record.Record, local bool) {
 	for _, r := range recs {
 		for _, e := range r.Enriched {
 			key := strings.ToLower(e.Key)
-			if !isIDKey(key) || !usableName(e.Value) {
+			if !schema.IsID(key) || !usableName(e.Value) {
 				continue
 			}
 			// auparse has already replaced an unset id with "unset":
@@ -30,7 +31,7 @@ func ResolveEnriched(ev *Event, recs []*record.Record, local bool) {
 				continue
 			}
 			names := groups
-			if strings.HasSuffix(key, "uid") {
+			if schema.IsUserID(key) {
 				names = users
 			}
 			names.byID = append(names.byID, record.Field{Key: id, Value: e.Value})

@@ -1,12 +1,12 @@
 package coalesce
 
 import (
-	"strings"
 	"time"
 
 	"github.com/elastic/go-libaudit/v2/aucoalesce"
 
 	"github.com/auditkernel/auditkernel/internal/record"
+	"github.com/auditkernel/auditkernel/internal/schema"
 )
 
 // The caches ResolveIDs uses, with aucoalesce's one-minute expiry (and its
@@ -56,9 +56,9 @@ func ResolveIDsWith(ev *Event, users, groups Resolver) {
 	for _, id := range ev.IDs {
 		var r Resolver
 		switch {
-		case strings.HasSuffix(id.Key, "uid"):
+		case schema.IsUserID(id.Key):
 			r = users
-		case strings.HasSuffix(id.Key, "gid"):
+		case schema.IsGroupID(id.Key):
 			r = groups
 		default:
 			continue

@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/auditkernel/auditkernel/internal/translate"
 )
 
 // minEventsPerWorker is the smallest share of a batch worth a goroutine of
@@ -15,37 +17,30 @@ import (
 const minEventsPerWorker = 16
 
 // convertBatch normalizes and translates every event of batch into the
-// records at the same index of out (already appended, empty), spread over up
-// to GOMAXPROCS goroutines, and returns each event's normalization error.
-// Under load the pipeline's one goroutine would otherwise saturate a core
-// while the others idle and the kernel's backlog overflows. Each event and
-// each log record is independent, so the result is that of converting them
-// in order.
-func convertBatch(batch []queuedEvent, resolveIDs bool, opts translateOptions, out plog.LogRecordSlice) []error {
+// record at the same index of out, spread over up to GOMAXPROCS
+// goroutines, and returns each event's normalization error. Under load the
+// pipeline's one goroutine would otherwise saturate a core while the others
+// idle and the kernel's backlog overflows. Each event and each log record is
+// independent, so the result is that of converting them in order.
+func convertBatch(batch []queuedEvent, opts translate.Options, out []plog.LogRecord) []error {
 	errs := make([]error, len(batch))
 	workers := min(runtime.GOMAXPROCS(0), len(batch)/minEventsPerWorker)
 	if workers <= 1 {
-		convertRange(batch, resolveIDs, opts, out, errs, 0)
+		convertRange(batch, opts, out, errs)
 		return errs
 	}
 	var wg sync.WaitGroup
 	share := (len(batch) + workers - 1) / workers
 	for start := 0; start < len(batch); start += share {
 		end := min(start+share, len(batch))
-		wg.Go(func() { convertRange(batch[start:end], resolveIDs, opts, out, errs[start:end], start) })
+		wg.Go(func() { convertRange(batch[start:end], opts, out[start:end], errs[start:end]) })
 	}
 	wg.Wait()
 	return errs
 }
 
-// convertRange converts batch, whose first event is out's record at offset.
-func convertRange(batch []queuedEvent, resolveIDs bool, opts translateOptions, out plog.LogRecordSlice, errs []error, offset int) {
+func convertRange(batch []queuedEvent, opts translate.Options, out []plog.LogRecord, errs []error) {
 	for i, qe := range batch {
-		ev, err := normalize(qe.recs, resolveIDs)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		translate(ev, qe.recs, qe.received, opts, out.At(offset+i))
+		errs[i] = translate.Event(qe.recs, qe.received, opts, out[i])
 	}
 }

@@ -15,9 +15,9 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 
+	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
-	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // TestDeliverBatchWithUnnormalizableEvents: a batch large enough to be
@@ -54,7 +54,7 @@ func TestDeliverBatchWithUnnormalizableEvents(t *testing.T) {
 	got := make([]int64, 0, len(records))
 	for _, lr := range records {
 		require.NotEmpty(t, lr.EventName())
-		seq, ok := lr.Attributes().Get(attrPrefix + "sequence")
+		seq, ok := lr.Attributes().Get("audit.kernel.sequence")
 		if ok {
 			got = append(got, seq.Int())
 		}

@@ -3,18 +3,13 @@
 package auditkernelreceiver
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	libaudit "github.com/elastic/go-libaudit/v2"
 	"github.com/elastic/go-libaudit/v2/auparse"
-	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 )
 
@@ -151,29 +146,4 @@ func (f *fakeKernel) Setup() kernelSetup {
 func (f *fakeKernel) Close() error {
 	f.closed.Add(1)
 	return nil
-}
-
-// readRawLog reads a recorded stream of "type=NAME msg=audit(...): ..." lines
-// into netlink messages as the kernel sends them.
-func readRawLog(t testing.TB, name string) []*libaudit.RawAuditMessage {
-	t.Helper()
-	f, err := os.Open("../../testdata/raw/" + name)
-	require.NoError(t, err)
-	defer func() { require.NoError(t, f.Close()) }()
-	var msgs []*libaudit.RawAuditMessage
-	scanner := bufio.NewScanner(f)
-	scanner.Buffer(nil, 1<<20)
-	for scanner.Scan() {
-		line := scanner.Text()
-		if line == "" {
-			continue
-		}
-		typeName, payload, ok := strings.Cut(strings.TrimPrefix(line, "type="), " msg=")
-		require.True(t, ok, "malformed line %q", line)
-		typ, err := auparse.GetAuditMessageType(typeName)
-		require.NoError(t, err)
-		msgs = append(msgs, &libaudit.RawAuditMessage{Type: typ, Data: []byte(payload)})
-	}
-	require.NoError(t, scanner.Err())
-	return msgs
 }

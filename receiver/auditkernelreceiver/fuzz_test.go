@@ -26,6 +26,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
 
@@ -57,7 +58,7 @@ func parseStream(stream []byte) []*libaudit.RawAuditMessage {
 func expectedRecords(msgs []*libaudit.RawAuditMessage) int {
 	n := 0
 	for _, m := range msgs {
-		if !isEventMessage(m.Type) || m.Type == auparse.AUDIT_EOE {
+		if !record.IsEvent(m.Type) || m.Type == auparse.AUDIT_EOE {
 			continue
 		}
 		if _, err := auparse.Parse(m.Type, string(m.Data)); err == nil {
@@ -129,7 +130,7 @@ func FuzzRecordStream(f *testing.F) {
 		got, events := 0, int64(0)
 		for _, lr := range logRecords(sink.AllLogs()) {
 			require.True(t, utf8.ValidString(lr.Body().Str()), "body %q", lr.Body().Str())
-			raw, ok := lr.Attributes().Get(attrPrefix + "messages")
+			raw, ok := lr.Attributes().Get("audit.kernel.messages")
 			if !ok {
 				continue // not an audit event
 			}

@@ -111,7 +111,7 @@ func recordsPerStormEvent(t *testing.T) int64 {
 	storm(t, 1)
 	lr := waitForRecord(t, sink, func(a map[string]any) bool { return kerneltest.IsSyscallWithKey(a, "akt_storm") })
 	require.NoError(t, r.Shutdown(context.Background()))
-	raw, _ := lr.Attributes().AsRaw()[attrPrefix+"messages"].([]any)
+	raw, _ := lr.Attributes().AsRaw()["audit.kernel.messages"].([]any)
 	require.NotEmpty(t, raw)
 	// The reassembler consumes the EOE record that ends a syscall event; the
 	// kernel sends and counts it.

@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
+	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
@@ -69,7 +70,7 @@ func sum(v int64) []metricdata.DataPoint[int64] {
 
 // Every event of the stream is delivered or counted, each loss where it happened.
 func TestLossIsCounted(t *testing.T) {
-	all := readRawLog(t, "mixed.log")
+	all := recordtest.Messages(t, "mixed.log")
 	msgs := withoutSequences(t, all, 2200, 2300, 2301)
 	fake := newFakeKernel(msgs)
 	fake.lost.Store(5) // losses before start are not ours
@@ -109,7 +110,7 @@ func TestLossIsCounted(t *testing.T) {
 // A marker the consumer refused is not lost: its counts are carried by the
 // next marker, which says what was lost since the last one that arrived.
 func TestMarkerCarriesLossesUntilDelivered(t *testing.T) {
-	fake := newFakeKernel(readRawLog(t, "execve.log"))
+	fake := newFakeKernel(recordtest.Messages(t, "execve.log"))
 	var calls int
 	var refusedMarker bool
 	sink := new(consumertest.LogsSink)
@@ -141,7 +142,7 @@ func TestMarkerCarriesLossesUntilDelivered(t *testing.T) {
 }
 
 func TestRefusedEventsAreCountedAsDrops(t *testing.T) {
-	fake := newFakeKernel(readRawLog(t, "execve.log"))
+	fake := newFakeKernel(recordtest.Messages(t, "execve.log"))
 	next, err := consumer.NewLogs(func(context.Context, plog.Logs) error {
 		return consumererror.NewPermanent(errors.New("backend says no"))
 	})
@@ -158,7 +159,7 @@ func TestRefusedEventsAreCountedAsDrops(t *testing.T) {
 // timeout and counted as an eviction.
 func TestIncompleteEventIsEvicted(t *testing.T) {
 	var msgs []*libaudit.RawAuditMessage
-	for _, m := range readRawLog(t, "file_watch.log") {
+	for _, m := range recordtest.Messages(t, "file_watch.log") {
 		if m.Type != auparse.AUDIT_PROCTITLE && m.Type != auparse.AUDIT_EOE {
 			msgs = append(msgs, m)
 		}
@@ -180,7 +181,7 @@ func TestNonEventAndMalformedMessages(t *testing.T) {
 		{Type: auparse.AUDIT_USER_LOGIN, Data: []byte("audit(1492896301.818:): pid=1")},
 		{Type: auparse.AUDIT_USER_LOGIN, Data: []byte{0xff, 0xfe, 0x00}},
 	}
-	msgs = append(msgs, readRawLog(t, "user_login.log")...)
+	msgs = append(msgs, recordtest.Messages(t, "user_login.log")...)
 	fake := newFakeKernel(msgs)
 	sink := new(consumertest.LogsSink)
 	tt := runWithTelemetry(t, fake, sink)

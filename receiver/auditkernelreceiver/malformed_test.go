@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
 
@@ -59,7 +60,7 @@ func warningsConfig() *Config {
 }
 
 func warningsOf(lr plog.LogRecord) []any {
-	w, _ := lr.Attributes().AsRaw()[attrPrefix+"warnings"].([]any)
+	w, _ := lr.Attributes().AsRaw()["audit.kernel.warnings"].([]any)
 	return w
 }
 
@@ -88,7 +89,7 @@ func TestMalformedHeadersAreCounted(t *testing.T) {
 
 	require.Len(t, records, 2)
 	for i, lr := range records {
-		assert.Equal(t, int64(10+i), lr.Attributes().AsRaw()[attrPrefix+"sequence"])
+		assert.Equal(t, int64(10+i), lr.Attributes().AsRaw()["audit.kernel.sequence"])
 	}
 	metadatatest.AssertEqualReceiverAuditkernelMessagesReceived(t, tt, sum(int64(len(msgs))), ignoreTime, ignoreExemplars)
 	metadatatest.AssertEqualReceiverAuditkernelUserspaceDrops(t, tt, sum(int64(len(bad))), ignoreTime, ignoreExemplars)
@@ -99,7 +100,7 @@ func TestMalformedHeadersAreCounted(t *testing.T) {
 // digits) still make an event: it is emitted with warnings and the raw
 // records, nothing is dropped.
 func TestTruncatedRecordsAreEmittedWithWarnings(t *testing.T) {
-	msgs := readRawLog(t, "file_watch.log")
+	msgs := recordtest.Messages(t, "file_watch.log")
 	for _, m := range msgs {
 		switch m.Type {
 		case auparse.AUDIT_SYSCALL: // ends inside comm="bash"
@@ -115,10 +116,10 @@ func TestTruncatedRecordsAreEmittedWithWarnings(t *testing.T) {
 
 	require.Len(t, records, 1)
 	attrs := records[0].Attributes().AsRaw()
-	assert.Equal(t, int64(454), attrs[attrPrefix+"sequence"])
+	assert.Equal(t, int64(454), attrs["audit.kernel.sequence"])
 	assert.Equal(t, "audit.kernel.syscall", records[0].EventName())
 	assert.NotEmpty(t, warningsOf(records[0]))
-	raw, _ := attrs[attrPrefix+"messages"].([]any)
+	raw, _ := attrs["audit.kernel.messages"].([]any)
 	require.Len(t, raw, 4, "SYSCALL, CWD, PATH, PROCTITLE as received")
 	assert.True(t, strings.HasSuffix(raw[0].(string), `comm="b`), raw[0])
 	metadatatest.AssertEqualReceiverAuditkernelEventsEmitted(t, tt, sum(1), ignoreTime, ignoreExemplars)
@@ -134,7 +135,7 @@ func TestOversizedRecordIsEmitted(t *testing.T) {
 
 	require.Len(t, records, 1)
 	attrs := records[0].Attributes().AsRaw()
-	assert.Equal(t, strings.Repeat("A", 64<<10), attrs[attrPrefix+"data.acct"])
+	assert.Equal(t, strings.Repeat("A", 64<<10), attrs["audit.kernel.data.acct"])
 	assert.Equal(t, "179.38.151.221", attrs["source.address"], "fields after the long one are read")
 	metadatatest.AssertEqualReceiverAuditkernelEventsEmitted(t, tt, sum(1), ignoreTime, ignoreExemplars)
 }
@@ -155,13 +156,13 @@ func TestUnknownRecordTypesAreEmitted(t *testing.T) {
 	bySequence := map[int64]plog.LogRecord{}
 	for _, lr := range records {
 		attrs := lr.Attributes().AsRaw()
-		bySequence[attrs[attrPrefix+"sequence"].(int64)] = lr
-		assert.Equal(t, "bar", attrs[attrPrefix+"data.foo"])
+		bySequence[attrs["audit.kernel.sequence"].(int64)] = lr
+		assert.Equal(t, "bar", attrs["audit.kernel.data.foo"])
 		assert.Contains(t, warningsOf(lr), "no normalization found for event")
 	}
 	require.Len(t, bySequence, 3)
 	assert.Equal(t, "audit.kernel.unknown[65535]", bySequence[22].EventName())
-	assert.Equal(t, "unknown", bySequence[22].Attributes().AsRaw()[attrPrefix+"category"])
+	assert.Equal(t, "unknown", bySequence[22].Attributes().AsRaw()["audit.kernel.category"])
 	metadatatest.AssertEqualReceiverAuditkernelEventsEmitted(t, tt, sum(3), ignoreTime, ignoreExemplars)
 }
 
@@ -207,7 +208,7 @@ func TestNonUTF8AndHexEncodedValues(t *testing.T) {
 		lr.Attributes().CopyTo(m.Map())
 		assertValidUTF8(t, "attributes", m)
 	}
-	acct := func(i int) any { return records[i].Attributes().AsRaw()[attrPrefix+"data.acct"] }
+	acct := func(i int) any { return records[i].Attributes().AsRaw()["audit.kernel.data.acct"] }
 	assert.Equal(t, "\uFFFD", acct(0), "one replacement per run of bad bytes")
 	assert.Equal(t, "a\uFFFDb", acct(1))
 	assert.Equal(t, "ABC", acct(2))
@@ -222,7 +223,7 @@ func TestNonUTF8AndHexEncodedValues(t *testing.T) {
 func sequences(records []plog.LogRecord) []int64 {
 	var seqs []int64
 	for _, lr := range records {
-		seqs = append(seqs, lr.Attributes().AsRaw()[attrPrefix+"sequence"].(int64))
+		seqs = append(seqs, lr.Attributes().AsRaw()["audit.kernel.sequence"].(int64))
 	}
 	return seqs
 }
@@ -238,7 +239,7 @@ func logins(seqs ...string) []*libaudit.RawAuditMessage {
 // The same event twice (a duplicate sequence number) is emitted twice and is
 // not a gap.
 func TestDuplicateSequenceNumbers(t *testing.T) {
-	msgs := append(readRawLog(t, "file_watch.log"), readRawLog(t, "file_watch.log")...)
+	msgs := append(recordtest.Messages(t, "file_watch.log"), recordtest.Messages(t, "file_watch.log")...)
 	tt, records := deliver(t, warningsConfig(), 0, append(msgs, logins("455", "457")...))
 
 	assert.Equal(t, []int64{454, 454, 455, 457}, sequences(records))
@@ -276,15 +277,15 @@ func TestWildSequenceNumberIsDelivered(t *testing.T) {
 func TestEventSplitAcrossLongDelay(t *testing.T) {
 	cfg := warningsConfig()
 	cfg.Reassembler.Timeout = 100 * time.Millisecond
-	all := readRawLog(t, "file_watch.log") // SYSCALL CWD PATH PROCTITLE EOE
+	all := recordtest.Messages(t, "file_watch.log") // SYSCALL CWD PATH PROCTITLE EOE
 	tt, records := deliver(t, cfg, 3*maintainInterval, all[:3], all[3:])
 
 	require.Len(t, records, 2)
 	first, late := records[0].Attributes().AsRaw(), records[1].Attributes().AsRaw()
-	assert.Equal(t, int64(454), first[attrPrefix+"sequence"])
-	assert.Equal(t, "opened-file", first[attrPrefix+"action"])
+	assert.Equal(t, int64(454), first["audit.kernel.sequence"])
+	assert.Equal(t, "opened-file", first["audit.kernel.action"])
 	assert.Equal(t, "/tmp/akw/target", first["file.path"])
-	assert.Equal(t, int64(454), late[attrPrefix+"sequence"])
+	assert.Equal(t, int64(454), late["audit.kernel.sequence"])
 	assert.Equal(t, "bash -c echo hi >> /tmp/akw/target", late["process.command_line"])
 	metadatatest.AssertEqualReceiverAuditkernelReassemblerEvictions(t, tt, sum(1), ignoreTime, ignoreExemplars)
 	metadatatest.AssertEqualReceiverAuditkernelEventsEmitted(t, tt, sum(2), ignoreTime, ignoreExemplars)

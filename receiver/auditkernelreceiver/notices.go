@@ -9,14 +9,17 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/auditkernel/auditkernel/internal/schema"
+	"github.com/auditkernel/auditkernel/internal/translate"
 )
 
 // Notices are log records this receiver writes about the audit trail itself,
 // in the same stream as the events, so that a backend can prove the trail
 // complete (loss markers) and untampered (rule drift).
 const (
-	eventNameLost       = attrPrefix + "lost"
-	eventNameRulesDrift = attrPrefix + "rules_drift"
+	eventNameLost       = "audit.kernel.lost"
+	eventNameRulesDrift = "audit.kernel.rules_drift"
 )
 
 // translateLossMarker fills lr with the losses since the previous marker.
@@ -25,13 +28,13 @@ func translateLossMarker(c lossCounts, now time.Time, lr plog.LogRecord) {
 		"audit events were lost: %d records lost by the kernel, %d sequence numbers missing, %d events dropped by the receiver, %d socket overruns",
 		c.kernel, c.sequenceGaps, c.userspace, c.socketOverruns))
 	attrs := lr.Attributes()
-	attrs.PutInt(eventNameLost+".kernel", c.kernel)
-	attrs.PutInt(eventNameLost+".sequence_gaps", c.sequenceGaps)
-	attrs.PutInt(eventNameLost+".userspace", c.userspace)
-	attrs.PutInt(eventNameLost+".socket_overruns", c.socketOverruns)
+	attrs.PutInt(schema.LostKernel, c.kernel)
+	attrs.PutInt(schema.LostSequenceGaps, c.sequenceGaps)
+	attrs.PutInt(schema.LostUserspace, c.userspace)
+	attrs.PutInt(schema.LostSocketOverruns, c.socketOverruns)
 	if c.hasRange {
-		attrs.PutInt(eventNameLost+".sequence.first", int64(c.first))
-		attrs.PutInt(eventNameLost+".sequence.last", int64(c.last))
+		attrs.PutInt(schema.LostSequenceFirst, int64(c.first))
+		attrs.PutInt(schema.LostSequenceLast, int64(c.last))
 	}
 }
 
@@ -59,12 +62,24 @@ func (d ruleDrift) summary() string {
 func translateRuleDrift(d ruleDrift, lr plog.LogRecord) {
 	setNotice(lr, eventNameRulesDrift, d.detected, d.summary())
 	attrs := lr.Attributes()
-	w := attrWriter{m: attrs}
-	w.putStrings(eventNameRulesDrift+".missing", d.missing)
-	w.putStrings(eventNameRulesDrift+".extra", d.extra)
-	attrs.PutBool(eventNameRulesDrift+".reinstalled", d.reinstalled)
+	putRules(attrs, schema.DriftMissing, d.missing)
+	putRules(attrs, schema.DriftExtra, d.extra)
+	attrs.PutBool(schema.DriftReinstalled, d.reinstalled)
 	if d.err != nil {
-		attrs.PutStr(eventNameRulesDrift+".error", d.err.Error())
+		attrs.PutStr(schema.DriftError, d.err.Error())
+	}
+}
+
+// putRules puts rules as a string slice, when there are any; a rule read
+// back from the kernel may hold bytes that are not UTF-8.
+func putRules(attrs pcommon.Map, key string, rules []string) {
+	if len(rules) == 0 {
+		return
+	}
+	slice := attrs.PutEmptySlice(key)
+	slice.EnsureCapacity(len(rules))
+	for _, r := range rules {
+		slice.AppendEmpty().SetStr(translate.ValidUTF8(r))
 	}
 }
 

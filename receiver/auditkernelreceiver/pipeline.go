@@ -11,10 +11,13 @@ import (
 
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
+	"github.com/auditkernel/auditkernel/internal/schema"
+	"github.com/auditkernel/auditkernel/internal/translate"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
 
@@ -44,8 +47,7 @@ type pipeline struct {
 	obsrecv   *receiverhelper.ObsReport
 	telemetry *metadata.TelemetryBuilder
 	logger    *zap.Logger
-	resolve   bool
-	opts      translateOptions
+	opts      translate.Options
 	hostname  string
 	version   string
 	wake      chan struct{} // a notice is due
@@ -66,8 +68,7 @@ func newPipeline(cfg *Config, next consumer.Logs, losses *losses, obsrecv *recei
 		obsrecv:   obsrecv,
 		telemetry: telemetry,
 		logger:    logger,
-		resolve:   cfg.ResolveIDs,
-		opts:      translateOptions{includeRawMessage: cfg.IncludeRawMessage, includeWarnings: cfg.IncludeWarnings},
+		opts:      translate.Options{ResolveIDs: cfg.ResolveIDs, IncludeRawMessage: cfg.IncludeRawMessage, IncludeWarnings: cfg.IncludeWarnings},
 		hostname:  hostname,
 		version:   version,
 		wake:      losses.due,
@@ -145,14 +146,13 @@ func (p *pipeline) fill(first queuedEvent) []queuedEvent {
 // follows the events that revealed the loss) and hands them on. Whatever
 // is refused is counted; the notices' counts wait for the next marker.
 func (p *pipeline) deliver(batch []queuedEvent, stopping <-chan struct{}) {
-	logs := p.newLogs()
-	records := logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-	records.EnsureCapacity(len(batch) + 1)
-	for range batch {
-		records.AppendEmpty()
+	out := translate.NewBatch(len(batch)+1, p.resource, p.scope)
+	records := make([]plog.LogRecord, len(batch))
+	for i := range batch {
+		records[i] = out.Append("")
 	}
 	seqs := make([]uint32, 0, len(batch))
-	errs := convertBatch(batch, p.resolve, p.opts, records)
+	errs := convertBatch(batch, p.opts, records)
 	for i, qe := range batch {
 		seq := qe.recs[0].Sequence
 		if err := errs[i]; err != nil {
@@ -164,22 +164,23 @@ func (p *pipeline) deliver(batch []queuedEvent, stopping <-chan struct{}) {
 	}
 	if len(seqs) < len(batch) {
 		// The records of events that could not be normalized stayed empty.
-		records.RemoveIf(func(lr plog.LogRecord) bool { return lr.EventName() == "" })
+		out.RemoveEmpty()
 	}
 	lost, hasLoss := p.losses.take()
 	if hasLoss {
-		translateLossMarker(lost, time.Now(), records.AppendEmpty())
+		translateLossMarker(lost, time.Now(), out.Append(""))
 	}
 	drifts := p.takeDrifts()
 	for _, d := range drifts {
-		translateRuleDrift(d, records.AppendEmpty())
+		translateRuleDrift(d, out.Append(""))
 	}
-	if records.Len() == 0 {
+	if out.Len() == 0 {
 		return
 	}
+	logs := out.Logs()
 	ctx := p.obsrecv.StartLogsOp(context.Background())
 	err := p.send(ctx, logs, stopping)
-	p.obsrecv.EndLogsOp(ctx, metadata.Type.String(), records.Len(), err)
+	p.obsrecv.EndLogsOp(ctx, metadata.Type.String(), out.Len(), err)
 	if err != nil {
 		p.losses.restore(lost)
 		p.keepDrifts(drifts)
@@ -215,17 +216,17 @@ func (p *pipeline) send(ctx context.Context, logs plog.Logs, stopping <-chan str
 	}
 }
 
-// newLogs returns Logs with one resource (this host) and one scope (this receiver).
-func (p *pipeline) newLogs() plog.Logs {
-	logs := plog.NewLogs()
-	rl := logs.ResourceLogs().AppendEmpty()
-	res := rl.Resource().Attributes()
+// resource fills the resource of key: "" is this host, the only one for now.
+func (p *pipeline) resource(_ string, res pcommon.Resource) {
+	attrs := res.Attributes()
 	if p.hostname != "" {
-		res.PutStr("host.name", p.hostname)
+		attrs.PutStr(schema.HostName, p.hostname)
 	}
-	res.PutStr("os.type", "linux")
-	scope := rl.ScopeLogs().AppendEmpty()
-	scope.Scope().SetName(metadata.ScopeName)
-	scope.Scope().SetVersion(p.version)
-	return logs
+	attrs.PutStr(schema.OSType, "linux")
+}
+
+// scope names this receiver.
+func (p *pipeline) scope(scope pcommon.InstrumentationScope) {
+	scope.SetName(metadata.ScopeName)
+	scope.SetVersion(p.version)
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/elastic/go-libaudit/v2/auparse"
 	"go.uber.org/zap"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/internal/reassembly"
 	"github.com/auditkernel/auditkernel/internal/record"
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
 
 // maintainInterval bounds how late a timed-out event is flushed.
@@ -172,7 +172,7 @@ func (r *reader) reopen(ctx context.Context, readErr error) bool {
 // handle takes a message received at now.
 func (r *reader) handle(ctx context.Context, raw *libaudit.RawAuditMessage, now time.Time) {
 	r.telemetry.ReceiverAuditkernelMessagesReceived.Add(ctx, 1)
-	if !isEventMessage(raw.Type) {
+	if !record.IsEvent(raw.Type) {
 		return
 	}
 	// Only the header is parsed here, on the one reading goroutine; the

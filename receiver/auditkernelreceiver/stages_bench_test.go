@@ -20,9 +20,10 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/auditkernel/auditkernel/internal/coalesce"
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
-	"github.com/auditkernel/auditkernel/internal/reassembly"
 	"github.com/auditkernel/auditkernel/internal/record"
+	"github.com/auditkernel/auditkernel/internal/recordtest"
+	"github.com/auditkernel/auditkernel/internal/translate"
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
 
 // benchStream is the recorded stream the stage benchmarks replay: every
@@ -54,32 +55,16 @@ func loadBenchInput(b *testing.B) benchInput {
 	if testing.Short() {
 		stream = smokeStream
 	}
-	raw := readRawLog(b, stream)
-	events := reassemble(parseHeaders(b, raw))
+	raw := recordtest.Messages(b, stream)
+	events := recordtest.Reassemble(recordtest.Headers(b, raw))
 	return benchInput{raw: raw, events: len(events)}
-}
-
-// parseHeaders parses the event messages' headers as the reader does.
-func parseHeaders(tb testing.TB, raw []*libaudit.RawAuditMessage) []*record.Record {
-	recs := make([]*record.Record, 0, len(raw))
-	for _, r := range raw {
-		if !isEventMessage(r.Type) {
-			continue
-		}
-		rec, err := record.ParseHeader(r.Type, r.Data)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		recs = append(recs, rec)
-	}
-	return recs
 }
 
 // libauditHeaders parses the event messages' headers with go-libaudit.
 func libauditHeaders(b *testing.B, raw []*libaudit.RawAuditMessage) []*auparse.AuditMessage {
 	msgs := make([]*auparse.AuditMessage, 0, len(raw))
 	for _, r := range raw {
-		if !isEventMessage(r.Type) {
+		if !record.IsEvent(r.Type) {
 			continue
 		}
 		m, err := auparse.Parse(r.Type, string(r.Data))
@@ -110,24 +95,6 @@ func reassembleLibaudit(b *testing.B, msgs []*auparse.AuditMessage) [][]*auparse
 	}
 	return out.events
 }
-
-// reassemble groups records into events as the reader does.
-func reassemble(recs []*record.Record) [][]*record.Record {
-	var out eventCollector
-	r := reassembly.New(50, 2*time.Second, &out)
-	now := time.Now()
-	for _, rec := range recs {
-		r.Push(rec, now)
-	}
-	r.Close()
-	return out.events
-}
-
-// eventCollector gathers what a reassembly.Reassembler hands out.
-type eventCollector struct{ events [][]*record.Record }
-
-func (c *eventCollector) Event(recs []*record.Record, _ bool) { c.events = append(c.events, recs) }
-func (*eventCollector) Retired(uint32)                        {}
 
 // benchEvents runs fn (one pass over the whole stream) b.N times and
 // reports the cost per event: one iteration is the whole stream, so the
@@ -168,34 +135,34 @@ func processCPU(b *testing.B) time.Duration {
 func BenchmarkStages(b *testing.B) {
 	in := loadBenchInput(b)
 	b.Run("parse_header", func(b *testing.B) {
-		benchEvents(b, in.events, func() { parseHeaders(b, in.raw) })
+		benchEvents(b, in.events, func() { recordtest.Headers(b, in.raw) })
 	})
 	b.Run("parse_fields", func(b *testing.B) {
 		benchEvents(b, in.events, func() {
-			for _, r := range parseHeaders(b, in.raw) {
+			for _, r := range recordtest.Headers(b, in.raw) {
 				r.ParseFields()
 			}
 		})
 	})
-	recs := parseHeaders(b, in.raw)
+	recs := recordtest.Headers(b, in.raw)
 	b.Run("reassemble", func(b *testing.B) {
-		benchEvents(b, in.events, func() { reassemble(recs) })
+		benchEvents(b, in.events, func() { recordtest.Reassemble(recs) })
 	})
 	// Field parsing happens once per record, so every run starts from
 	// freshly parsed headers; this stage therefore includes header parsing.
 	b.Run("parse_normalize", func(b *testing.B) {
 		benchEvents(b, in.events, func() {
-			for _, ev := range reassemble(parseHeaders(b, in.raw)) {
-				if _, err := normalize(ev, true); err != nil {
+			for _, ev := range recordtest.Reassemble(recordtest.Headers(b, in.raw)) {
+				if _, err := translate.Normalize(ev, true); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	})
-	events := reassemble(parseHeaders(b, in.raw))
+	events := recordtest.Reassemble(recordtest.Headers(b, in.raw))
 	normalized := make([]*coalesce.Event, len(events))
 	for i, ev := range events {
-		n, err := normalize(ev, true)
+		n, err := translate.Normalize(ev, true)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -207,7 +174,7 @@ func BenchmarkStages(b *testing.B) {
 			records := plog.NewLogRecordSlice()
 			records.EnsureCapacity(len(events))
 			for i, ev := range normalized {
-				translate(ev, events[i], now, translateOptions{}, records.AppendEmpty())
+				translate.Record(ev, events[i], now, translate.Options{}, records.AppendEmpty())
 			}
 		})
 	})
@@ -217,7 +184,7 @@ func BenchmarkStages(b *testing.B) {
 	flat := make([][]record.Field, len(events))
 	for i, ev := range normalized {
 		lr := plog.NewLogRecord()
-		translate(ev, events[i], time.Now(), translateOptions{}, lr)
+		translate.Record(ev, events[i], time.Now(), translate.Options{}, lr)
 		for k, v := range lr.Attributes().All() {
 			flat[i] = append(flat[i], record.Field{Key: k, Value: v.AsString()})
 		}

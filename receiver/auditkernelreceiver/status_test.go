@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
 
@@ -97,7 +98,7 @@ func TestFailedSocketIsReopened(t *testing.T) {
 	fake.errs <- errors.New("read audit netlink socket: bad file descriptor")
 	host.waitFor(t, componentstatus.StatusRecoverableError, componentstatus.StatusOK)
 	assert.Equal(t, int32(1), fake.reopened.Load())
-	for _, m := range readRawLog(t, "execve.log") {
+	for _, m := range recordtest.Messages(t, "execve.log") {
 		fake.msgs <- m
 	}
 	require.Eventually(t, func() bool { return len(eventRecords(sink.AllLogs())) == 2 }, 5*time.Second, 5*time.Millisecond,
@@ -168,7 +169,7 @@ func TestRuleDriftIsRepairedAndReported(t *testing.T) {
 
 // A retryable error is retried until the consumer takes the events; nothing is dropped.
 func TestRetryableConsumerErrorIsRetried(t *testing.T) {
-	fake := newFakeKernel(readRawLog(t, "execve.log"))
+	fake := newFakeKernel(recordtest.Messages(t, "execve.log"))
 	sink := new(consumertest.LogsSink)
 	var calls int
 	next, err := consumer.NewLogs(func(ctx context.Context, ld plog.Logs) error {

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
@@ -26,7 +27,7 @@ func replay(t *testing.T, cfg *Config, files ...string) []plog.LogRecord {
 	t.Helper()
 	var msgs []*libaudit.RawAuditMessage
 	for _, f := range files {
-		msgs = append(msgs, readRawLog(t, f)...)
+		msgs = append(msgs, recordtest.Messages(t, f)...)
 	}
 	fake := newFakeKernel(msgs)
 	sink := new(consumertest.LogsSink)
@@ -242,7 +243,7 @@ func TestInterleavedOutOfOrderRecordsReassemble(t *testing.T) {
 // eviction, and no sequence number is missing.
 func TestEventIsNotHeldBehindAnUnfinishedOne(t *testing.T) {
 	orphan := rawRecord(auparse.AUDIT_CONFIG_CHANGE, `audit(1795569890.910:453): auid=4294967295 ses=4294967295 op=add_rule key="akt_watch" list=4 res=1`)
-	fake := newFakeKernel(append([]*libaudit.RawAuditMessage{orphan}, readRawLog(t, "file_watch.log")...))
+	fake := newFakeKernel(append([]*libaudit.RawAuditMessage{orphan}, recordtest.Messages(t, "file_watch.log")...))
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
 	cfg := defaultConfig()

@@ -1,6 +1,4 @@
-//go:build linux
-
-package auditkernelreceiver
+package translate
 
 import (
 	"strconv"

@@ -1,6 +1,6 @@
-//go:build linux
+//go:build !windows
 
-package auditkernelreceiver
+package translate
 
 import (
 	"bytes"
@@ -18,17 +18,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/auditkernel/auditkernel/internal/recordtest"
+	"github.com/auditkernel/auditkernel/internal/schema"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite testdata/translated/* from the current translate")
 
-// goldenVariants are the translate options whose exact output is pinned.
+// goldenVariants are the options whose exact output is pinned.
 var goldenVariants = []struct {
 	name string
-	opts translateOptions
+	opts Options
 }{
-	{"default", translateOptions{}},
-	{"raw+warnings", translateOptions{includeRawMessage: true, includeWarnings: true}},
+	{"default", Options{}},
+	{"raw+warnings", Options{IncludeRawMessage: true, IncludeWarnings: true}},
 }
 
 // TestTranslateGolden pins every attribute of every event of every recorded
@@ -38,7 +41,7 @@ var goldenVariants = []struct {
 // bytes (attribute order and types included) of each stream under each
 // variant of the options.
 func TestTranslateGolden(t *testing.T) {
-	streams, err := filepath.Glob("../../testdata/raw/*.log")
+	streams, err := filepath.Glob(filepath.Join(recordtest.Dir(), "*.log"))
 	require.NoError(t, err)
 	require.NotEmpty(t, streams)
 	var digests strings.Builder
@@ -69,22 +72,28 @@ func TestTranslateGolden(t *testing.T) {
 }
 
 // translatedStream normalizes and translates every event of a recorded
-// stream into the records of one plog.Logs.
-func translatedStream(t *testing.T, name string, opts translateOptions) plog.LogRecordSlice {
+// stream, checking that every key it emits is in the schema.
+func translatedStream(t *testing.T, name string, opts Options) plog.LogRecordSlice {
 	records := plog.NewLogRecordSlice()
-	for _, recs := range reassemble(parseHeaders(t, readRawLog(t, name))) {
-		ev, err := normalize(recs, false)
+	for _, recs := range recordtest.Events(t, name) {
+		ev, err := Normalize(recs, opts.ResolveIDs)
 		require.NoError(t, err)
 		lr := records.AppendEmpty()
-		translate(ev, recs, time.Unix(0, 0), opts, lr)
+		Record(ev, recs, time.Unix(0, 0), opts, lr)
 		// A smaller bound would regrow the attribute map, costing time, not output.
 		assert.LessOrEqual(t, lr.Attributes().Len(), attrCapacity(ev, recs), "attrCapacity of sequence %d", ev.Sequence)
+		for k := range lr.Attributes().All() {
+			a, ok := schema.Lookup(k)
+			if assert.True(t, ok, "%s is not in internal/schema", k) {
+				assert.Equal(t, schema.Event, a.Level, k)
+			}
+		}
 	}
 	return records
 }
 
 // streamDigest is the SHA-256 of the OTLP protobuf encoding of a stream's records.
-func streamDigest(t *testing.T, name string, opts translateOptions) string {
+func streamDigest(t *testing.T, name string, opts Options) string {
 	logs := plog.NewLogs()
 	translatedStream(t, name, opts).MoveAndAppendTo(logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords())
 	b, err := (&plog.ProtoMarshaler{}).MarshalLogs(logs)
@@ -97,7 +106,7 @@ func streamDigest(t *testing.T, name string, opts translateOptions) string {
 // event name, severity, body and attributes.
 func translateStream(t *testing.T, name string) []byte {
 	var buf bytes.Buffer
-	records := translatedStream(t, name, translateOptions{})
+	records := translatedStream(t, name, Options{})
 	for i := range records.Len() {
 		lr := records.At(i)
 		line, err := json.Marshal(map[string]any{

@@ -1,6 +1,10 @@
-//go:build linux
-
-package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+// Package translate turns reassembled audit events into OpenTelemetry log
+// records. It is pure: records in, plog.LogRecord out, options as a struct;
+// no kernel, no goroutines, no logger. Both receivers call it: the kernel
+// receiver with the records it read from netlink, the log receiver with the
+// records it read from auditd's files. Its keys are spelled by
+// internal/schema.
+package translate // import "github.com/auditkernel/auditkernel/internal/translate"
 
 import (
 	"path"
@@ -18,19 +22,38 @@ import (
 
 	"github.com/auditkernel/auditkernel/internal/coalesce"
 	"github.com/auditkernel/auditkernel/internal/record"
+	"github.com/auditkernel/auditkernel/internal/schema"
 )
 
-const attrPrefix = "audit.kernel."
+// eventNamePrefix prefixes the lower-case record type in an event's name.
+const eventNamePrefix = "audit.kernel."
 
-// translateOptions are the settings that change what a record holds.
-type translateOptions struct {
-	includeRawMessage bool
-	includeWarnings   bool
+// Options are the settings that change what a log record holds.
+type Options struct {
+	// ResolveIDs resolves uid/gid values to user and group names (through
+	// the user and group databases, cached).
+	ResolveIDs bool
+	// IncludeRawMessage adds the event's raw records (audit.kernel.messages).
+	IncludeRawMessage bool
+	// IncludeWarnings adds the parsing warnings, and the raw records.
+	IncludeWarnings bool
 }
 
-// translate fills lr from one normalized event and the records it was built
+// Event normalizes the records of one reassembled event and fills lr with
+// it; observed is when the event was received. An event that cannot be
+// normalized leaves lr empty (no event name) and returns why.
+func Event(recs []*record.Record, observed time.Time, opts Options, lr plog.LogRecord) error {
+	ev, err := Normalize(recs, opts.ResolveIDs)
+	if err != nil {
+		return err
+	}
+	Record(ev, recs, observed, opts, lr)
+	return nil
+}
+
+// Record fills lr from one normalized event and the records it was built
 // from. It is a pure function of its arguments.
-func translate(ev *coalesce.Event, recs []*record.Record, observed time.Time, opts translateOptions, lr plog.LogRecord) {
+func Record(ev *coalesce.Event, recs []*record.Record, observed time.Time, opts Options, lr plog.LogRecord) {
 	names := recordTypeNames(ev.Type)
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Timestamp))
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
@@ -42,57 +65,57 @@ func translate(ev *coalesce.Event, recs []*record.Record, observed time.Time, op
 		lr.SetSeverityNumber(plog.SeverityNumberInfo)
 		lr.SetSeverityText("INFO")
 	}
-	lr.Body().SetStr(validUTF8(summary(ev)))
+	lr.Body().SetStr(ValidUTF8(summary(ev)))
 
 	attrs := lr.Attributes()
 	attrs.EnsureCapacity(attrCapacity(ev, recs))
 	w := attrWriter{m: attrs}
-	attrs.PutInt(attrPrefix+"sequence", int64(ev.Sequence))
-	attrs.PutStr(attrPrefix+"record_type", names.lower)
-	attrs.PutStr(attrPrefix+"category", ev.Category.String())
-	w.putStr(attrPrefix+"result", ev.Result)
-	w.putStr(attrPrefix+"session", ev.Session)
-	w.putStr(attrPrefix+"action", ev.Summary.Action)
-	w.putStr(attrPrefix+"how", ev.Summary.How)
-	w.putStr(attrPrefix+"actor.primary", ev.Summary.Actor.Primary)
-	w.putStr(attrPrefix+"actor.secondary", ev.Summary.Actor.Secondary)
+	attrs.PutInt(schema.Sequence, int64(ev.Sequence))
+	attrs.PutStr(schema.RecordType, names.lower)
+	attrs.PutStr(schema.Category, ev.Category.String())
+	w.putStr(schema.Result, ev.Result)
+	w.putStr(schema.Session, ev.Session)
+	w.putStr(schema.Action, ev.Summary.Action)
+	w.putStr(schema.How, ev.Summary.How)
+	w.putStr(schema.ActorPrimary, ev.Summary.Actor.Primary)
+	w.putStr(schema.ActorSecondary, ev.Summary.Actor.Secondary)
 	for _, id := range ev.IDs {
 		w.putStr(actorAttrKeys.key(id.Key), resolvedID(ev, id))
 	}
 	w.putFields(&actorSELinuxKeys, ev.SubjectSELinux)
-	w.putStr(attrPrefix+"thing.primary", ev.Summary.Object.Primary)
-	w.putStr(attrPrefix+"thing.secondary", ev.Summary.Object.Secondary)
-	w.putStr(attrPrefix+"thing.what", ev.Summary.Object.Type)
+	w.putStr(schema.ThingPrimary, ev.Summary.Object.Primary)
+	w.putStr(schema.ThingSecondary, ev.Summary.Object.Secondary)
+	w.putStr(schema.ThingWhat, ev.Summary.Object.Type)
 	if ev.File != nil {
 		w.putFields(&thingSELinuxKeys, ev.FileSELinux)
 	}
-	w.putStrings(attrPrefix+"key", ev.Tags)
+	w.putStrings(schema.Key, ev.Tags)
 
 	w.putEventData(ev, recs)
 	if len(ev.Paths) > 0 {
-		paths := attrs.PutEmptySlice(attrPrefix + "paths")
+		paths := attrs.PutEmptySlice(schema.Paths)
 		paths.EnsureCapacity(len(ev.Paths))
 		for _, p := range ev.Paths {
 			m := paths.AppendEmpty().SetEmptyMap()
 			m.EnsureCapacity(len(p))
 			for _, f := range p {
-				m.PutStr(f.Key, w.valid(attrPrefix+"paths", f.Value))
+				m.PutStr(f.Key, w.valid(schema.Paths, f.Value))
 			}
 		}
 	}
-	if opts.includeRawMessage || opts.includeWarnings {
-		raw := attrs.PutEmptySlice(attrPrefix + "messages")
+	if opts.IncludeRawMessage || opts.IncludeWarnings {
+		raw := attrs.PutEmptySlice(schema.Messages)
 		raw.EnsureCapacity(len(recs))
 		for _, r := range recs {
-			raw.AppendEmpty().SetStr(w.valid(attrPrefix+"messages", "type="+r.Type.String()+" msg="+r.Raw))
+			raw.AppendEmpty().SetStr(w.valid(schema.Messages, "type="+r.Type.String()+" msg="+r.Raw))
 		}
 	}
 	w.putSemanticConventions(ev)
 
-	if opts.includeWarnings && (len(ev.Warnings) > 0 || len(w.replaced) > 0) {
-		warnings := attrs.PutEmptySlice(attrPrefix + "warnings")
+	if opts.IncludeWarnings && (len(ev.Warnings) > 0 || len(w.replaced) > 0) {
+		warnings := attrs.PutEmptySlice(schema.Warnings)
 		for _, err := range ev.Warnings {
-			warnings.AppendEmpty().SetStr(validUTF8(err.Error()))
+			warnings.AppendEmpty().SetStr(ValidUTF8(err.Error()))
 		}
 		if len(w.replaced) > 0 {
 			slices.Sort(w.replaced)
@@ -101,16 +124,11 @@ func translate(ev *coalesce.Event, recs []*record.Record, observed time.Time, op
 	}
 }
 
-// fixedAttrs bounds the attributes translate puts besides the event's
-// fields: the 16 audit.kernel.* ones of its own (sequence ... warnings) and the
-// 20 semantic-convention ones (process.*, user.*, file.*, source.*, destination.*).
-const fixedAttrs = 16 + 20
-
 // attrCapacity is an upper bound on the attributes of an event: too small a
 // guess grew the map's slice (a copy and a second allocation, 7% of
 // translate's CPU profile), slack costs a few unused bytes.
 func attrCapacity(ev *coalesce.Event, recs []*record.Record) int {
-	n := fixedAttrs + len(ev.IDs) + len(ev.SubjectSELinux) + len(ev.FileSELinux) + len(ev.Data)
+	n := schema.FixedEventKeys() + len(ev.IDs) + len(ev.SubjectSELinux) + len(ev.FileSELinux) + len(ev.Data)
 	for _, rec := range recs {
 		if holdsData(rec) {
 			n += len(rec.Fields)
@@ -121,7 +139,7 @@ func attrCapacity(ev *coalesce.Event, recs []*record.Record) int {
 
 // typeNames are the spellings of one record type that every record carries.
 type typeNames struct {
-	lower     string // audit.kernel.record_type
+	lower     string // schema.RecordType
 	eventName string // the log record's event name
 }
 
@@ -134,7 +152,7 @@ func recordTypeNames(t auparse.AuditMessageType) typeNames {
 		return names.(typeNames)
 	}
 	lower := strings.ToLower(t.String())
-	names := typeNames{lower: lower, eventName: attrPrefix + lower}
+	names := typeNames{lower: lower, eventName: eventNamePrefix + lower}
 	typeNameCache.Store(t, names)
 	return names
 }
@@ -152,7 +170,7 @@ func (w *attrWriter) valid(key, s string) string {
 		return s
 	}
 	w.replaced = append(w.replaced, key)
-	return validUTF8(s)
+	return ValidUTF8(s)
 }
 
 // putStr puts a non-empty value.
@@ -189,46 +207,46 @@ func (w *attrWriter) putInt(key, value string) {
 // putSemanticConventions adds the OpenTelemetry semantic-convention
 // attributes that the event has.
 func (w *attrWriter) putSemanticConventions(ev *coalesce.Event) {
-	w.putInt("process.pid", ev.Process.PID)
-	w.putInt("process.parent_pid", ev.Process.PPID)
-	w.putStr("process.executable.path", ev.Process.Exe)
+	w.putInt(schema.ProcessPID, ev.Process.PID)
+	w.putInt(schema.ProcessParentPID, ev.Process.PPID)
+	w.putStr(schema.ProcessExecPath, ev.Process.Exe)
 	switch {
 	case ev.Process.Exe != "":
-		w.putStr("process.executable.name", path.Base(ev.Process.Exe))
+		w.putStr(schema.ProcessExecName, path.Base(ev.Process.Exe))
 	case ev.Process.Name != "":
-		w.putStr("process.executable.name", ev.Process.Name)
+		w.putStr(schema.ProcessExecName, ev.Process.Name)
 	}
-	w.putStr("process.command_line", ev.Process.Title)
-	w.putStrings("process.command_args", ev.Process.Args)
-	w.putStr("process.working_directory", ev.Process.CWD)
+	w.putStr(schema.ProcessCommand, ev.Process.Title)
+	w.putStrings(schema.ProcessArgs, ev.Process.Args)
+	w.putStr(schema.ProcessWorkingDir, ev.Process.CWD)
 	if uid, ok := record.Lookup(ev.IDs, "uid"); ok && uid != "unset" {
-		w.putStr("user.id", uid)
+		w.putStr(schema.UserID, uid)
 		name, _ := record.Lookup(ev.Names, "uid")
-		w.putStr("user.name", name)
+		w.putStr(schema.UserName, name)
 	}
 	if ev.File != nil {
-		w.putStr("file.path", ev.File.Path)
-		w.putStr("file.inode", ev.File.Inode)
-		w.putStr("file.mode", ev.File.Mode)
-		w.putStr("file.owner.id", ev.File.UID)
-		w.putStr("file.owner.name", ev.File.Owner)
-		w.putStr("file.group.id", ev.File.GID)
-		w.putStr("file.group.name", ev.File.Group)
+		w.putStr(schema.FilePath, ev.File.Path)
+		w.putStr(schema.FileInode, ev.File.Inode)
+		w.putStr(schema.FileMode, ev.File.Mode)
+		w.putStr(schema.FileOwnerID, ev.File.UID)
+		w.putStr(schema.FileOwnerName, ev.File.Owner)
+		w.putStr(schema.FileGroupID, ev.File.GID)
+		w.putStr(schema.FileGroupName, ev.File.Group)
 	}
-	w.putAddress("source.", ev.Source)
-	w.putAddress("destination.", ev.Dest)
+	w.putAddress(schema.SourceAddress, schema.SourcePort, ev.Source)
+	w.putAddress(schema.DestAddress, schema.DestPort, ev.Dest)
 }
 
-func (w *attrWriter) putAddress(prefix string, addr *aucoalesce.Address) {
+func (w *attrWriter) putAddress(addressKey, portKey string, addr *aucoalesce.Address) {
 	if addr == nil {
 		return
 	}
 	if addr.IP != "" {
-		w.putStr(prefix+"address", addr.IP)
+		w.putStr(addressKey, addr.IP)
 	} else {
-		w.putStr(prefix+"address", addr.Path)
+		w.putStr(addressKey, addr.Path)
 	}
-	w.putInt(prefix+"port", addr.Port)
+	w.putInt(portKey, addr.Port)
 }
 
 // summary is "<actor> <action> <thing> via <how>", skipping empty parts.
@@ -265,7 +283,7 @@ func (w *attrWriter) putEventData(ev *coalesce.Event, recs []*record.Record) {
 			continue
 		}
 		for _, f := range rec.Fields {
-			if _, present := record.Lookup(ev.Data, f.Key); present || representedElsewhere(f.Key) || inEarlierRecord(recs[:i], f.Key) {
+			if _, present := record.Lookup(ev.Data, f.Key); present || schema.RepresentedElsewhere(f.Key) || inEarlierRecord(recs[:i], f.Key) {
 				continue
 			}
 			key := dataKeys.key(f.Key)
@@ -297,18 +315,20 @@ func inEarlierRecord(earlier []*record.Record, key string) bool {
 	return false
 }
 
-// representedElsewhere tells whether a record field has an attribute of its
-// own: result, session, actor.attrs (ids) and actor.selinux (subj_*).
-func representedElsewhere(key string) bool {
-	return key == "result" || key == "ses" || key == "items" ||
-		strings.HasSuffix(key, "uid") || strings.HasSuffix(key, "gid") ||
-		strings.HasPrefix(key, "subj_")
-}
-
 // resolvedID is the name resolve_ids found for an id, or the id itself.
 func resolvedID(ev *coalesce.Event, id record.Field) string {
 	if name, ok := record.Lookup(ev.Names, id.Key); ok && name != "" {
 		return name
 	}
 	return id.Value
+}
+
+// ValidUTF8 returns s with invalid UTF-8 replaced with U+FFFD. Audit records
+// carry whatever the audited programs passed to the kernel: file names,
+// command lines and hex-encoded values that decode to arbitrary bytes. OTLP
+// strings must be UTF-8 (a protobuf decoder may reject the whole request
+// otherwise). strings.ToValidUTF8 returns s itself, without allocating, when
+// it is valid.
+func ValidUTF8(s string) string {
+	return strings.ToValidUTF8(s, "\uFFFD")
 }

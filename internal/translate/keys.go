@@ -1,12 +1,12 @@
-//go:build linux
-
-package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+package translate
 
 import (
 	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/auditkernel/auditkernel/internal/schema"
 )
 
 // maxCachedKeys bounds each key cache: the kernel's field names are a few
@@ -55,11 +55,11 @@ var (
 	// dataKeys: fields under data, socket_* fields under socket.
 	dataKeys = keyCache{build: func(field string) string {
 		if socketField, ok := strings.CutPrefix(field, "socket_"); ok {
-			return attrPrefix + "socket." + socketField
+			return schema.Socket + socketField
 		}
-		return attrPrefix + "data." + field
+		return schema.Data + field
 	}}
-	actorAttrKeys    = keyCache{build: prefixed(attrPrefix + "actor.attrs.")}
-	actorSELinuxKeys = keyCache{build: prefixed(attrPrefix + "actor.selinux.")}
-	thingSELinuxKeys = keyCache{build: prefixed(attrPrefix + "thing.selinux.")}
+	actorAttrKeys    = keyCache{build: prefixed(schema.ActorAttrs)}
+	actorSELinuxKeys = keyCache{build: prefixed(schema.ActorSELinux)}
+	thingSELinuxKeys = keyCache{build: prefixed(schema.ThingSELinux)}
 )

@@ -1,6 +1,4 @@
-//go:build linux
-
-package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+package translate
 
 import (
 	"slices"
@@ -12,10 +10,10 @@ import (
 	"github.com/auditkernel/auditkernel/internal/record"
 )
 
-// normalize parses the fields of one reassembled event's records, coalesces
-// them into an actor/action/thing/how event and, when asked, resolves
-// uid/gid values to names.
-func normalize(recs []*record.Record, resolveIDs bool) (*coalesce.Event, error) {
+// Normalize parses the fields of one reassembled event's records, puts them
+// in kernel order, coalesces them into an actor/action/thing/how event and,
+// when asked, resolves uid/gid values to names.
+func Normalize(recs []*record.Record, resolveIDs bool) (*coalesce.Event, error) {
 	for _, r := range recs {
 		r.ParseFields()
 	}
@@ -28,14 +26,6 @@ func normalize(recs []*record.Record, resolveIDs bool) (*coalesce.Event, error) 
 		coalesce.ResolveIDs(event)
 	}
 	return event, nil
-}
-
-// isEventMessage tells whether a netlink message type carries an audit
-// record. Types below 1100 are command replies (AUDIT_GET, rule lists, ...)
-// except the legacy AUDIT_USER, and AUDIT_REPLACE is the kernel probing
-// whether the audit daemon is alive.
-func isEventMessage(typ auparse.AuditMessageType) bool {
-	return (typ >= auparse.AUDIT_USER_AUTH || typ == auparse.AUDIT_USER) && typ != auparse.AUDIT_REPLACE
 }
 
 // recordRank orders the records of one event as the kernel emits them: the
