@@ -9,12 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
 	libaudit "github.com/elastic/go-libaudit/v2"
-	"github.com/elastic/go-libaudit/v2/auparse"
 
 	"github.com/auditkernel/auditkernel/internal/reassembly"
 	"github.com/auditkernel/auditkernel/internal/record"
@@ -27,8 +25,8 @@ func Dir() string {
 }
 
 // Messages reads a recorded stream of "type=NAME msg=audit(...): ..." lines
-// (name is a file of testdata/raw) into netlink messages as the kernel
-// sends them.
+// (name is a file of testdata/raw) with record.ParseLine into netlink
+// messages as the kernel sends them.
 func Messages(tb testing.TB, name string) []*libaudit.RawAuditMessage {
 	tb.Helper()
 	f, err := os.Open(filepath.Join(Dir(), name))
@@ -39,20 +37,12 @@ func Messages(tb testing.TB, name string) []*libaudit.RawAuditMessage {
 	var msgs []*libaudit.RawAuditMessage
 	scanner := bufio.NewScanner(f)
 	scanner.Buffer(nil, 1<<20)
-	for scanner.Scan() {
-		line := scanner.Text()
-		if line == "" {
-			continue
-		}
-		typeName, payload, ok := strings.Cut(strings.TrimPrefix(line, "type="), " msg=")
-		if !ok {
-			tb.Fatalf("malformed line %q", line)
-		}
-		typ, err := auparse.GetAuditMessageType(typeName)
+	for n := 1; scanner.Scan(); n++ {
+		rec, err := record.ParseLine(scanner.Bytes())
 		if err != nil {
-			tb.Fatal(err)
+			tb.Fatalf("%s:%d: %v", name, n, err)
 		}
-		msgs = append(msgs, &libaudit.RawAuditMessage{Type: typ, Data: []byte(payload)})
+		msgs = append(msgs, &libaudit.RawAuditMessage{Type: rec.Type, Data: []byte(rec.Raw)})
 	}
 	if err := scanner.Err(); err != nil {
 		tb.Fatal(err)
