@@ -35,6 +35,7 @@ import (
 
 	"github.com/auditkernel/auditkernel/internal/kerneltest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
 
 const holdPIDEnv = "AUDITKERNEL_TEST_HOLD_PID"
@@ -418,4 +419,73 @@ func TestKernelPIDCannotBeTakenWhileRunning(t *testing.T) {
 	waitForRecord(t, sink, func(a map[string]any) bool {
 		return a["audit.kernel.record_type"] == "user_login" && a["audit.kernel.data.pid"] == strconv.Itoa(os.Getpid())
 	})
+}
+
+// A real login-uid change: a child process writes an auid to its own
+// /proc/self/loginuid, as pam_loginuid does at every login, and the kernel's
+// LOGIN record (1006) reaches the output as Auditbeat's changed-login-id-to,
+// with no sequence gap counted. Only the child's credentials change; it exits.
+func TestKernelLoginUID(t *testing.T) {
+	kerneltest.Require(t)
+	inherited, err := os.ReadFile("/proc/self/loginuid")
+	require.NoError(t, err)
+	auid := "4242"
+	if strings.TrimSpace(string(inherited)) == auid {
+		auid = "4243"
+	}
+
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	cfg := defaultConfig()
+	cfg.IncludeRawMessage = true
+	require.NoError(t, cfg.Validate())
+	sink := new(consumertest.LogsSink)
+	r, err := newReceiver(metadatatest.NewSettings(tt), cfg, sink, newNetlinkKernel)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	shutdown := func() { assert.NoError(t, r.Shutdown(context.Background())) }
+	t.Cleanup(func() {
+		if r.reader != nil && !isClosed(r.reader.done) {
+			shutdown()
+		}
+	})
+
+	// The shell's echo is a builtin: the write is the child's own.
+	cmd := exec.Command("/bin/sh", "-c", "echo "+auid+" > /proc/self/loginuid")
+	out, err := cmd.CombinedOutput()
+	if err != nil && strings.TrimSpace(string(inherited)) != "4294967295" && strings.Contains(string(out), "not permitted") {
+		t.Skipf("kernel test skipped: this process's login uid is set (%s) and the kernel makes it immutable (audit_loginuid_immutable): %s", inherited, out)
+	}
+	require.NoError(t, err, string(out))
+	pid := int64(cmd.Process.Pid)
+
+	lr := waitForRecord(t, sink, func(a map[string]any) bool {
+		return a["audit.kernel.record_type"] == "login" && a["process.pid"] == pid
+	})
+	attrs := lr.Attributes().AsRaw()
+	assert.Equal(t, "audit.kernel.login", lr.EventName())
+	assert.Equal(t, "changed-login-id-to", attrs["audit.kernel.action"])
+	assert.Equal(t, auid, attrs["audit.kernel.thing.primary"], "the new login uid")
+	assert.Equal(t, "success", attrs["audit.kernel.result"])
+	messages, _ := attrs["audit.kernel.messages"].([]any)
+	require.NotEmpty(t, messages)
+	assert.Contains(t, messages[0], "type=LOGIN msg=audit(")
+	for _, lr := range logRecords(sink.AllLogs()) {
+		if a := lr.Attributes().AsRaw(); a["audit.kernel.sequence"] == attrs["audit.kernel.sequence"] {
+			t.Logf("event of the LOGIN's serial: %s %v", lr.EventName(), a["audit.kernel.messages"])
+		}
+	}
+
+	shutdown()
+	_, err = tt.GetMetric("otelcol_receiver_auditkernel_sequence_gaps")
+	assert.Error(t, err, "no sequence gap was counted")
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }

@@ -292,3 +292,33 @@ func TestEventSplitAcrossLongDelay(t *testing.T) {
 	_, err := tt.GetMetric("otelcol_receiver_auditkernel_sequence_gaps")
 	assert.Error(t, err, "a late part of a known event is not a gap")
 }
+
+// A standalone LOGIN (1006), the record pam_loginuid's write of the login uid
+// makes, is an event: it reaches the output with Auditbeat's action, and its
+// sequence number is not a gap. On newer kernels it shares the serial of the
+// write syscall, whose records follow it: both are emitted, and that serial
+// is no gap either.
+func TestLoginRecordIsAnEvent(t *testing.T) {
+	msgs := append(logins("100"),
+		rawRecord(auparse.AUDIT_LOGIN, "audit(1611244872.857:101): pid=27681 uid=0 old-auid=4294967295 auid=1000 tty=(none) old-ses=4294967295 ses=58 res=1"),
+		rawRecord(auparse.AUDIT_LOGIN, "audit(1611244872.900:102): pid=27700 uid=0 subj=unconfined old-auid=4294967295 auid=1000 tty=(none) old-ses=4294967295 ses=59 res=1"),
+		rawRecord(auparse.AUDIT_SYSCALL, `audit(1611244872.900:102): arch=c000003e syscall=1 success=yes exit=4 a0=1 a1=5581 a2=4 a3=0 items=0 ppid=1 pid=27700 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=59 comm="sh" exe="/usr/bin/dash" key=(null)`),
+		rawRecord(auparse.AUDIT_PROCTITLE, "audit(1611244872.900:102): proctitle=7368"),
+		rawRecord(auparse.AUDIT_EOE, "audit(1611244872.900:102): "),
+	)
+	msgs = append(msgs, logins("103")...)
+	tt, records := deliver(t, warningsConfig(), 0, msgs)
+
+	assert.Equal(t, []int64{100, 101, 102, 102, 103}, sequences(records))
+	login := records[1]
+	attrs := login.Attributes().AsRaw()
+	assert.Equal(t, "audit.kernel.login", login.EventName())
+	assert.Equal(t, "changed-login-id-to", attrs["audit.kernel.action"])
+	assert.Equal(t, "1000", attrs["audit.kernel.thing.primary"], "the new login uid")
+	assert.Equal(t, "58", attrs["audit.kernel.session"])
+	assert.Equal(t, "audit.kernel.login", records[2].EventName(), "the LOGIN sharing the write's serial")
+	assert.Equal(t, "audit.kernel.syscall", records[3].EventName())
+	metadatatest.AssertEqualReceiverAuditkernelEventsEmitted(t, tt, sum(5), ignoreTime, ignoreExemplars)
+	_, err := tt.GetMetric("otelcol_receiver_auditkernel_sequence_gaps")
+	assert.Error(t, err, "no sequence gap was counted")
+}
