@@ -158,7 +158,7 @@ func (fs *fieldSet) ruleKeys(r *Record) {
 	v := fs.fields[i].Value
 	fs.del(i)
 	if !quoted && isUpperHex(v) {
-		r.Tags = strings.Split(hexDecode(v, hexRaw), "\x01")
+		r.Tags = strings.Split(fs.decoded(hexDecode(v, hexRaw)), "\x01")
 		return
 	}
 	if _, name, found := strings.Cut(v, "="); found {
@@ -177,7 +177,7 @@ func (fs *fieldSet) hexDecode(key name) bool {
 		return false
 	}
 	if v := fs.fields[i].Value; !quoted && isUpperHex(v) {
-		fs.fields[i].Value = hexDecode(v, hexNULToSpace)
+		fs.fields[i].Value = fs.decoded(hexDecode(v, hexNULToSpace))
 	}
 	return true
 }
@@ -256,7 +256,7 @@ func (fs *fieldSet) execveArgs() error {
 			return fmt.Errorf("failed to find arg a%d", n)
 		}
 		if arg := fs.fields[i].Value; !quoted && isUpperHex(arg) {
-			fs.fields[i].Value = hexDecode(arg, hexToNUL)
+			fs.fields[i].Value = fs.decoded(hexDecode(arg, hexToNUL))
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package record
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/elastic/go-libaudit/v2/auparse"
 )
@@ -48,6 +49,10 @@ func (r *Record) ParseFields() {
 	}
 	fs.extract(msg, from)
 	r.Err = fs.enrich(r)
+	// Every value is a piece of msg cut next to an ASCII byte, which keeps
+	// valid UTF-8 valid, or decoded from hex, which fs checked. One pass over
+	// the text replaces a check per value downstream.
+	r.ValidUTF8 = !fs.invalidUTF8 && utf8.ValidString(msg)
 	if r.Err == nil {
 		fields := fs.live(r.spare)
 		// Clipped, so that an append to Fields never writes into the

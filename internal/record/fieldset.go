@@ -1,5 +1,7 @@
 package record
 
+import "unicode/utf8"
+
 // fieldSet is the working state of ParseFields: the fields plus a small
 // open-addressing index over their keys, which stands in for auparse's
 // per-record map. Both usually live in arrays on ParseFields' stack; only the
@@ -24,6 +26,17 @@ type fieldSet struct {
 	// argcOrig is argc's value as written, quotes included, which auparse
 	// prints when argc is not a number.
 	argcOrig string
+	// invalidUTF8 is set when a value decoded from hex is not valid UTF-8.
+	invalidUTF8 bool
+}
+
+// decoded returns s, a value decoded from hex, noting whether it is valid
+// UTF-8: decoding is the only way a value of a valid text becomes invalid.
+func (fs *fieldSet) decoded(s string) string {
+	if !utf8.ValidString(s) {
+		fs.invalidUTF8 = true
+	}
+	return s
 }
 
 // quotedBit marks a value that was quoted in the text. auparse keeps the

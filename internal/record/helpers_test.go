@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/elastic/go-libaudit/v2/auparse"
 )
@@ -59,6 +60,7 @@ func ours(t testing.TB, typ auparse.AuditMessageType, data string) outcome {
 		return outcome{HeaderErr: err.Error()}
 	}
 	r.ParseFields()
+	checkValidUTF8(t, r)
 	out := outcome{Type: r.Type, Timestamp: r.Timestamp, Sequence: r.Sequence, Raw: r.Raw, Tags: r.Tags}
 	if r.Err != nil {
 		out.Err = r.Err.Error()
@@ -75,6 +77,24 @@ func ours(t testing.TB, typ auparse.AuditMessageType, data string) outcome {
 		out.Fields[f.Key] = f.Value
 	}
 	return out
+}
+
+// checkValidUTF8 fails t if r claims valid UTF-8 that a value or tag lacks.
+func checkValidUTF8(t testing.TB, r *Record) {
+	t.Helper()
+	if !r.ValidUTF8 {
+		return
+	}
+	for _, f := range r.Fields {
+		if !utf8.ValidString(f.Value) {
+			t.Errorf("ValidUTF8 set, but %s=%q is not", f.Key, f.Value)
+		}
+	}
+	for _, tag := range r.Tags {
+		if !utf8.ValidString(tag) {
+			t.Errorf("ValidUTF8 set, but tag %q is not", tag)
+		}
+	}
 }
 
 // checkSame fails t unless this package and auparse agree on the record, and

@@ -80,7 +80,7 @@ func (fs *fieldSet) sockaddr() error {
 	}
 	fs.del(i)
 	for _, p := range parts {
-		fs.add(newName(p.Key), p.Value)
+		fs.add(newName(p.Key), fs.decoded(p.Value))
 	}
 	return nil
 }

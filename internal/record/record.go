@@ -31,6 +31,9 @@ type Record struct {
 	Tags []string
 	// Err is auparse's AuditMessage.Data() error, with the same text.
 	Err error
+	// ValidUTF8 is set by ParseFields when every value in Fields and every
+	// Tag is known to be valid UTF-8; when it is false, check each.
+	ValidUTF8 bool
 	// Node is the node= prefix of an auditd log line (ParseLine): the host
 	// that recorded it. Empty for kernel records and lines without one.
 	Node string

@@ -339,3 +339,53 @@ func TestParseFieldsOnce(t *testing.T) {
 		t.Errorf("Get(success) = %q, want absent", v)
 	}
 }
+
+// TestValidUTF8 checks that ParseFields vouches for valid UTF-8 exactly when
+// the text and every decoded value are valid, so that translation may skip
+// its per-value check.
+func TestValidUTF8(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		typ  auparse.AuditMessageType
+		data string
+		want bool
+	}{
+		{"ascii", auparse.AUDIT_CWD, `audit(1.000:1): cwd="/root"`, true},
+		{"utf-8 text", auparse.AUDIT_CWD, `audit(1.000:1): cwd="/home/zoë"`, true},
+		{"invalid text", auparse.AUDIT_CWD, "audit(1.000:1): cwd=\"/home/\xff\"", false},
+		{"invalid byte outside the values", auparse.AUDIT_CWD, "audit(1.000:1): \xff cwd=\"/\"", false},
+		{"hex, valid", auparse.AUDIT_PROCTITLE, `audit(1.000:1): proctitle=2F62696E2F7A6FC3AB`, true},
+		{"hex, invalid", auparse.AUDIT_PROCTITLE, `audit(1.000:1): proctitle=2F62696EFF`, false},
+		{"hex rule key, invalid", auparse.AUDIT_CONFIG_CHANGE, `audit(1.000:1): op=add_rule key=6BFF res=1`, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := ParseHeader(c.typ, []byte(c.data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.ParseFields()
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			if r.ValidUTF8 != c.want {
+				t.Errorf("ValidUTF8 = %v, want %v (fields %q, tags %q)", r.ValidUTF8, c.want, r.Fields, r.Tags)
+			}
+			checkValidUTF8(t, r)
+		})
+	}
+	// Nearly every recorded record is valid: the flag is what saves the
+	// per-value checks.
+	valid, all := 0, 0
+	for _, l := range allRawLines(t) {
+		if r, err := ParseHeader(l.typ, []byte(l.data)); err == nil {
+			r.ParseFields()
+			all++
+			if r.ValidUTF8 {
+				valid++
+			}
+		}
+	}
+	if valid < all*9/10 {
+		t.Errorf("only %d of %d recorded records vouched for", valid, all)
+	}
+}
