@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
+	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/internal/schema"
 	"github.com/auditkernel/auditkernel/internal/translate"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
@@ -161,6 +162,10 @@ func (p *pipeline) deliver(batch []queuedEvent, stopping <-chan struct{}) {
 			continue
 		}
 		seqs = append(seqs, seq)
+	}
+	// The log records hold strings only: the records are reused from here.
+	for _, qe := range batch {
+		record.Release(qe.recs)
 	}
 	if len(seqs) < len(batch) {
 		// The records of events that could not be normalized stayed empty.

@@ -213,6 +213,7 @@ func (r *reader) Event(recs []*record.Record, complete bool) {
 	case r.queue <- ev:
 	default:
 		r.losses.userspaceDrop(ctx, 1, recs[0].Sequence)
+		record.Release(recs)
 	}
 }
 
