@@ -8,6 +8,7 @@ $(MDATAGEN): tools/go.mod
 .PHONY: generate
 generate: $(MDATAGEN)
 	cd receiver/auditkernelreceiver && $(MDATAGEN) metadata.yaml
+	cd receiver/auditlogreceiver && $(MDATAGEN) metadata.yaml
 
 # ---------------------------------------------------------------------------
 # Everything below: tools, distro build, tests, lint.
