@@ -109,6 +109,16 @@ run:
 	@$(MAKE) --no-print-directory otelcol
 	$(OTELCOL) --config $(RUN_CONFIG)
 
+# Run the distro on this host's auditd log with testdata/run-auditlog.yaml (read
+# access to /var/log/audit is enough; AUDITLOG_INCLUDE=glob reads other files).
+.PHONY: run-auditlog
+run-auditlog:
+	@if ! ls $${AUDITLOG_INCLUDE:-/var/log/audit/audit.log*} >/dev/null 2>&1; then \
+		echo "make run-auditlog: no $${AUDITLOG_INCLUDE:-/var/log/audit/audit.log*} (is auditd installed and running, and is it readable?); waiting for it to appear" >&2; \
+	fi
+	@$(MAKE) --no-print-directory otelcol
+	$(OTELCOL) --config testdata/run-auditlog.yaml
+
 # go vet, distro build, go test (log in _build/test.log; the e2e tests run the
 # distro named by OTELCOL_AUDITKERNEL), config smoke tests, the check that no
 # kernel or distro test was skipped (fails when CI=true, warns otherwise), then
