@@ -3,7 +3,6 @@
 package auditlogreceiver
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -15,14 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elastic/go-libaudit/v2/auparse"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/auditkernel/auditkernel/internal/kerneltest"
-	"github.com/auditkernel/auditkernel/internal/reassembly"
-	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/internal/translate"
 )
 
@@ -195,7 +190,8 @@ func TestKernelAuditd(t *testing.T) {
 	require.NotEmpty(t, second.events())
 	checkExactlyOnce(t, got, all)
 
-	kernel := kernelPathOf(t, files...)
+	// The kernel receiver's defaults: resolve_ids on.
+	kernel := kernelPath(t, translate.Options{ResolveIDs: true}, files...)
 	var watches, execs, users int
 	for _, e := range got {
 		assert.Equal(t, "testnode", e.host)
@@ -268,46 +264,6 @@ func keyAttributes(attrs map[string]any) map[string]any {
 				out[k] = v
 			}
 		}
-	}
-	return out
-}
-
-// kernelPathOf translates the records of auditd's files as the auditkernel
-// receiver translates them from netlink with its defaults (resolve_ids on):
-// each line's payload, without node= and the ENRICHED names, through
-// ParseHeader, the reassembler and translate.
-func kernelPathOf(t *testing.T, paths ...string) map[int64]plog.LogRecord {
-	t.Helper()
-	var events kernelEvents
-	ra := reassembly.New(50, time.Minute, &events)
-	for _, p := range paths {
-		f, err := os.Open(p)
-		require.NoError(t, err)
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			line := sc.Text()
-			if i := strings.IndexByte(line, 0x1d); i >= 0 {
-				line = line[:i]
-			}
-			_, line, _ = strings.Cut(line, "type=") // and node= before it
-			name, payload, ok := strings.Cut(line, " msg=")
-			require.True(t, ok, line)
-			typ, err := auparse.GetAuditMessageType(name)
-			require.NoError(t, err)
-			rec, err := record.ParseHeader(typ, []byte(payload))
-			require.NoError(t, err)
-			ra.Push(rec, time.Now())
-		}
-		require.NoError(t, f.Close())
-	}
-	ra.Close()
-	logs := plog.NewLogs()
-	records := logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-	out := map[int64]plog.LogRecord{}
-	for _, recs := range events {
-		lr := records.AppendEmpty()
-		require.NoError(t, translate.Event(recs, time.Now(), translate.Options{ResolveIDs: true}, lr))
-		out[int64(recs[0].Sequence)] = lr
 	}
 	return out
 }

@@ -4,53 +4,44 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/elastic/go-libaudit/v2/auparse"
+	libaudit "github.com/elastic/go-libaudit/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/auditkernel/auditkernel/internal/reassembly"
 	"github.com/auditkernel/auditkernel/internal/record"
+	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/internal/translate"
 )
 
-// kernelEvents collects the kernel path's reassembled events.
-type kernelEvents [][]*record.Record
-
-func (k *kernelEvents) Event(recs []*record.Record, _ bool) { *k = append(*k, recs) }
-func (*kernelEvents) Retired(uint32)                        {}
-
-// kernelPath translates a recorded kernel stream as the auditkernel
-// receiver does: netlink payloads through ParseHeader, the reassembler, and
-// translate, keyed by sequence number.
-func kernelPath(t *testing.T, path string, opts translate.Options) map[int64]plog.LogRecord {
+// kernelPath translates the records of audit log files as the auditkernel
+// receiver translates the same records from netlink: each line's payload
+// (without node= and ENRICHED names) as a kernel message, through its
+// header parsing, reassembly and translate. The log records are keyed by
+// sequence number.
+func kernelPath(t *testing.T, opts translate.Options, paths ...string) map[int64]plog.LogRecord {
 	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer func() { require.NoError(t, f.Close()) }()
-	var events kernelEvents
-	ra := reassembly.New(50, time.Minute, &events)
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		name, payload, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "type="), " msg=")
-		require.True(t, ok)
-		typ, err := auparse.GetAuditMessageType(name)
+	var msgs []*libaudit.RawAuditMessage
+	for _, p := range paths {
+		f, err := os.Open(p)
 		require.NoError(t, err)
-		rec, err := record.ParseHeader(typ, []byte(payload))
-		require.NoError(t, err)
-		ra.Push(rec, time.Now())
+		sc := bufio.NewScanner(f)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			rec, err := record.ParseLine(sc.Bytes())
+			require.NoError(t, err)
+			msgs = append(msgs, &libaudit.RawAuditMessage{Type: rec.Type, Data: []byte(rec.Raw)})
+		}
+		require.NoError(t, sc.Err())
+		require.NoError(t, f.Close())
 	}
-	require.NoError(t, sc.Err())
-	ra.Close()
-	out := map[int64]plog.LogRecord{}
 	logs := plog.NewLogs()
 	records := logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-	for _, recs := range events {
+	out := map[int64]plog.LogRecord{}
+	for _, recs := range recordtest.Reassemble(recordtest.Headers(t, msgs)) {
 		lr := records.AppendEmpty()
 		require.NoError(t, translate.Event(recs, time.Now(), opts, lr))
 		out[int64(recs[0].Sequence)] = lr
@@ -70,7 +61,7 @@ func TestSameAsKernel(t *testing.T) {
 	for _, p := range paths {
 		t.Run(filepath.Base(p), func(t *testing.T) {
 			opts := translate.Options{IncludeRawMessage: true, IncludeWarnings: true}
-			want := kernelPath(t, p, opts)
+			want := kernelPath(t, opts, p)
 			dir := copyFiles(t, map[string]string{"audit.log": p})
 			cfg := testConfig(dir)
 			cfg.IncludeRawMessage, cfg.IncludeWarnings = true, true
