@@ -4,8 +4,6 @@ package auditkernelreceiver
 
 import (
 	"context"
-	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/auditkernel/auditkernel/internal/benchtest"
 	"github.com/auditkernel/auditkernel/internal/coalesce"
 	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/internal/recordtest"
@@ -96,51 +95,15 @@ func reassembleLibaudit(b *testing.B, msgs []*auparse.AuditMessage) [][]*auparse
 	return out.events
 }
 
-// benchEvents runs fn (one pass over the whole stream) b.N times and
-// reports the cost per event: one iteration is the whole stream, so the
-// default per-op figures would hide the per-event ones.
-func benchEvents(b *testing.B, events int, fn func()) {
-	b.Helper()
-	b.ReportAllocs()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	cpuBefore := processCPU(b)
-	b.ResetTimer()
-	for b.Loop() {
-		fn()
-	}
-	b.StopTimer()
-	cpu := processCPU(b) - cpuBefore
-	runtime.ReadMemStats(&after)
-	total := float64(b.N) * float64(events)
-	nsPerEvent := float64(b.Elapsed().Nanoseconds()) / total
-	b.ReportMetric(nsPerEvent, "ns/event")
-	// CPU time, not elapsed time, per event: the figure per core, also
-	// where work is spread over several goroutines (and including GC).
-	cpuPerEvent := float64(cpu.Nanoseconds()) / total
-	b.ReportMetric(cpuPerEvent, "cpu-ns/event")
-	b.ReportMetric(1e9/cpuPerEvent, "events/s/core")
-	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/total, "allocs/event")
-}
-
-// processCPU is the user+system CPU time this process has used.
-func processCPU(b *testing.B) time.Duration {
-	var usage syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-}
-
 func BenchmarkStages(b *testing.B) {
 	in := loadBenchInput(b)
 	b.Run("parse_header", func(b *testing.B) {
-		benchEvents(b, in.events, func() { recordtest.Headers(b, in.raw) })
+		benchtest.Events(b, in.events, func() { recordtest.Headers(b, in.raw) })
 	})
 	// The stages that parse release what they parsed, as the pipeline does
 	// after each batch, so that they reuse it.
 	b.Run("parse_fields", func(b *testing.B) {
-		benchEvents(b, in.events, func() {
+		benchtest.Events(b, in.events, func() {
 			recs := recordtest.Headers(b, in.raw)
 			for _, r := range recs {
 				r.ParseFields()
@@ -150,12 +113,12 @@ func BenchmarkStages(b *testing.B) {
 	})
 	recs := recordtest.Headers(b, in.raw)
 	b.Run("reassemble", func(b *testing.B) {
-		benchEvents(b, in.events, func() { recordtest.Reassemble(recs) })
+		benchtest.Events(b, in.events, func() { recordtest.Reassemble(recs) })
 	})
 	// Field parsing happens once per record, so every run starts from
 	// freshly parsed headers; this stage therefore includes header parsing.
 	b.Run("parse_normalize", func(b *testing.B) {
-		benchEvents(b, in.events, func() {
+		benchtest.Events(b, in.events, func() {
 			for _, recs := range recordtest.Reassemble(recordtest.Headers(b, in.raw)) {
 				ev, err := translate.Normalize(recs, true)
 				if err != nil {
@@ -177,7 +140,7 @@ func BenchmarkStages(b *testing.B) {
 	}
 	b.Run("translate", func(b *testing.B) {
 		now := time.Now()
-		benchEvents(b, in.events, func() {
+		benchtest.Events(b, in.events, func() {
 			records := plog.NewLogRecordSlice()
 			records.EnsureCapacity(len(events))
 			for i, ev := range normalized {
@@ -197,7 +160,7 @@ func BenchmarkStages(b *testing.B) {
 		}
 	}
 	b.Run("pdata_floor", func(b *testing.B) {
-		benchEvents(b, in.events, func() {
+		benchtest.Events(b, in.events, func() {
 			records := plog.NewLogRecordSlice()
 			records.EnsureCapacity(len(events))
 			for _, attrs := range flat {
@@ -216,7 +179,7 @@ func BenchmarkStages(b *testing.B) {
 // receiver's figures are compared with.
 func BenchmarkLibauditReference(b *testing.B) {
 	in := loadBenchInput(b)
-	benchEvents(b, in.events, func() {
+	benchtest.Events(b, in.events, func() {
 		for _, ev := range reassembleLibaudit(b, libauditHeaders(b, in.raw)) {
 			if _, err := aucoalesce.CoalesceMessages(ev); err != nil {
 				b.Fatal(err)
@@ -242,7 +205,7 @@ func BenchmarkUserspacePath(b *testing.B) {
 	health := newHealth(componenttest.NewNopHost(), set.Logger)
 	p := newPipeline(cfg, consumertest.NewNop(), losses, obsrecv, telemetry, set.Logger, "bench")
 	ctx := context.Background()
-	benchEvents(b, in.events, func() {
+	benchtest.Events(b, in.events, func() {
 		r := newReader(cfg, nil, p.queue, false, losses, health, telemetry, set.Logger)
 		for _, raw := range in.raw {
 			r.handle(ctx, raw, time.Now()) // the reader reads the clock once per message

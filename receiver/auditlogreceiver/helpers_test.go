@@ -44,6 +44,9 @@ type run struct {
 func start(t *testing.T, cfg *Config, host component.Host) *run {
 	t.Helper()
 	require.NoError(t, cfg.Validate())
+	// A record used after the receiver released it reads as garbage.
+	prev := record.SetPoisonOnRelease(true)
+	t.Cleanup(func() { record.SetPoisonOnRelease(prev) })
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
 	sink := new(consumertest.LogsSink)

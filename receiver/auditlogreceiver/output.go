@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/auditkernel/auditkernel/internal/coalesce"
+	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/internal/translate"
 	"github.com/auditkernel/auditkernel/receiver/auditlogreceiver/internal/metadata"
 )
@@ -86,6 +87,12 @@ func (o *output) deliver(events []readyEvent) {
 			ev.Warnings = append(ev.Warnings, errors.New(w))
 		}
 		translate.Record(ev, e.recs, e.observed, o.opts, lr)
+		// lr holds strings only, none of ev's slices.
+		coalesce.Release(ev)
+	}
+	// The log records hold strings only: the records are reused from here.
+	for _, e := range events {
+		record.Release(e.recs)
 	}
 	if failed > 0 {
 		batch.RemoveEmpty()
