@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/elastic/go-libaudit/v2/auparse"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
@@ -230,8 +231,12 @@ func (r *auditLogReceiver) consume(ctx context.Context, lines [][]byte, _ map[st
 	var dropped []string // notes of dropped lines, for the next record's warnings
 	for _, line := range lines {
 		rec, notes := r.parse(line, &c)
-		if rec == nil {
+		if rec == nil || rec.Type == auparse.AUDIT_EOE {
+			// The reassembler keeps no EOE record, so it carries no notes.
 			dropped = append(dropped, notes...)
+			if rec != nil {
+				r.stream(rec.Node).reassembler.Push(rec, now)
+			}
 			continue
 		}
 		if len(dropped) > 0 || len(notes) > 0 {

@@ -314,3 +314,37 @@ func TestBadInput(t *testing.T) {
 		assert.Equal(t, want, ru.counter(t, "otelcol_receiver_auditlog_"+name), name)
 	}
 }
+
+// TestNotesFollowRecords checks that the notes of bad lines go to the next
+// record that an event keeps (not to an EOE, which the reassembler drops),
+// and that no note is left behind once every event is out.
+func TestNotesFollowRecords(t *testing.T) {
+	lines := []string{
+		"type=USER msg=audit(1700000000.100:1): pid=1 uid=0 auid=0 ses=1 msg='text=one res=success'",
+		"garbage one",
+		"type=EOE msg=audit(1700000000.100:1): ",
+		"garbage two",
+		"type=USER msg=audit(1700000000.100:2): pid=1 uid=0 auid=0 ses=1 msg='text=two res=success'",
+		"type=EOE msg=audit(1700000000.100:2): ",
+	}
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "audit.log"), []byte(strings.Join(lines, "\n")+"\n"), 0o600))
+	cfg := testConfig(dir)
+	cfg.IncludeWarnings = true
+	ru := start(t, cfg, nil)
+	ru.waitEvents(t, 2)
+	ru.settle(cfg)
+	var notes []string
+	for _, e := range ru.events() {
+		for _, w := range anySlice(e.attrs["audit.kernel.warnings"]) {
+			if strings.Contains(w.(string), "garbage") {
+				assert.Equal(t, int64(2), e.seq, "notes of the lines before event 2")
+				notes = append(notes, w.(string))
+			}
+		}
+	}
+	assert.Len(t, notes, 2)
+	ru.r.mu.Lock()
+	assert.Empty(t, ru.r.notes)
+	ru.r.mu.Unlock()
+}
