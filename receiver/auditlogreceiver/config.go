@@ -105,8 +105,9 @@ func (cfg *Config) fileConsumer() fileconsumer.Config {
 	fc.MaxLogSize = cfg.MaxLineSize
 	// Capped, not split: the rest of a long line is not a line of its own.
 	fc.MaxLogSizeBehavior = fileconsumer.MaxLogSizeBehaviorTruncate
-	// The lines' text is all the receiver needs; the file's name is kept
-	// for warnings only.
+	// The file's name goes into the log message about lines dropped at
+	// the end of a batch; the log records carry none of fileconsumer's
+	// attributes.
 	fc.IncludeFileName = true
 	return *fc
 }

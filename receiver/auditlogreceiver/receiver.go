@@ -214,7 +214,7 @@ func (r *auditLogReceiver) maintain() {
 }
 
 // consume is fileconsumer's callback: one batch of lines of one file.
-func (r *auditLogReceiver) consume(ctx context.Context, lines [][]byte, _ map[string]any, _ int64, _ []int64) error {
+func (r *auditLogReceiver) consume(ctx context.Context, lines [][]byte, attrs map[string]any, _ int64, _ []int64) error {
 	r.gate.RLock()
 	if r.stopping {
 		// Left unhandled and, since fileconsumer is stopping, not marked
@@ -251,7 +251,8 @@ func (r *auditLogReceiver) consume(ctx context.Context, lines [][]byte, _ map[st
 
 	c.report(ctx, r.telemetry, len(lines))
 	if len(dropped) > 0 {
-		r.set.Logger.Warn("dropped audit log lines at the end of a batch", zap.Strings("why", dropped))
+		// No event of this batch follows them to carry them as warnings.
+		r.set.Logger.Warn("dropped audit log lines at the end of a batch", zap.Any("file", attrs["log.file.name"]), zap.Strings("why", dropped))
 	}
 	r.out.deliver(ready)
 	return nil
