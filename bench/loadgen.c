@@ -2,14 +2,20 @@
 // so that a rule selecting only this process (-F pid=<its pid>) yields one
 // SYSCALL+CWD+PATH+PROCTITLE+EOE event per call.
 //
-// usage: loadgen <rate per second, 0 = as fast as possible> <seconds> <marker path>
+// usage: loadgen <rate per second, 0 = as fast as possible> <seconds> <marker path> [fork]
 // It prints its PID, waits for a line on stdin (the rule is installed by
 // then), runs, and prints "generated=N seconds=S rate=R".
+//
+// With "fork", every call is made by a new process that exits right after
+// (vfork, statfs, _exit): a fork/exec storm in which every event comes from
+// a different short-lived process; a rule selects them with -F ppid=<pid>.
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/statfs.h>
+#include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,20 +25,40 @@ static double now(void) {
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static const char *marker;
+static struct statfs st;
+
+// call makes one audited statfs, in this process or in a child made for it.
+static void call(int forked) {
+	if (!forked) {
+		syscall(SYS_statfs, marker, &st);
+		return;
+	}
+	// vfork: the parent waits until the child has exited, and no page table
+	// is copied, so the rate is bounded by the kernel's process creation.
+	pid_t pid = vfork();
+	if (pid == 0) {
+		syscall(SYS_statfs, marker, &st);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
 int main(int argc, char **argv) {
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s <rate, 0 = max> <seconds> <marker path>\n", argv[0]);
+	if (argc != 4 && !(argc == 5 && strcmp(argv[4], "fork") == 0)) {
+		fprintf(stderr, "usage: %s <rate, 0 = max> <seconds> <marker path> [fork]\n", argv[0]);
 		return 2;
 	}
 	double rate = atof(argv[1]), seconds = atof(argv[2]);
-	const char *marker = argv[3];
+	int forked = argc == 5;
+	marker = argv[3];
 	printf("%d\n", getpid());
 	fflush(stdout);
 	char line[16];
 	if (!fgets(line, sizeof line, stdin))
 		return 1;
 
-	struct statfs st;
 	long n = 0;
 	double start = now(), end = start + seconds, t = start;
 	while (t < end) {
@@ -43,7 +69,7 @@ int main(int argc, char **argv) {
 		if (due > n + 256)
 			due = n + 256;
 		while (n < due) {
-			syscall(SYS_statfs, marker, &st);
+			call(forked);
 			n++;
 		}
 		t = now();

@@ -14,6 +14,10 @@
 #
 # Environment (defaults in brackets):
 #   READERS  [raw auditd otelcol]   RATES [5000 10000 20000 50000 0]  (0 = max)
+#            (otelcol_off: our distribution with enrichment off, for A/B)
+#   LOAD     [same]: same = every call from loadgen itself; fork = every call
+#            from a new short-lived child of loadgen (a fork/exec storm, each
+#            event from a different process; the rule selects -F ppid=)
 #   BWTS     [0 15000]              BUFFERS [0]  (socket receive buffer, 0 = system default)
 #   SECONDS_PER_POINT [5]           OTELCOL [_build/otelcol-auditkernel]
 #   STORM_MINUTES: when set, runs only otelcol at RATES' first value for that
@@ -34,6 +38,15 @@ BWTS=${BWTS:-0 15000}
 BUFFERS=${BUFFERS:-0}
 SECONDS_PER_POINT=${SECONDS_PER_POINT:-5}
 OTELCOL=${OTELCOL:-_build/otelcol-auditkernel}
+LOAD=${LOAD:-same}
+case $LOAD in
+same) LOAD_ARG= RULE_FIELD=pid ;;
+fork) LOAD_ARG=fork RULE_FIELD=ppid ;;
+*)
+	echo "LOAD=$LOAD: use same or fork" >&2
+	exit 2
+	;;
+esac
 BACKLOG_LIMIT=8192
 METRICS_PORT=18888
 
@@ -167,7 +180,7 @@ delivered_auditd() { grep -c '^type=SYSCALL .* syscall=137 ' "$WORK/auditd.log" 
 ours_lost_auditd() { echo "-"; }
 
 start_otelcol() {
-	local buffer=$1 strategy=kernel
+	local buffer=$1 strategy=kernel enrich_off=${2:-}
 	if [ "$BWT" != 0 ]; then
 		strategy=none # keeps the kernel's backlog_wait_time (15000) and blocks when full
 	fi
@@ -179,6 +192,7 @@ receivers:
     backlog_limit: $BACKLOG_LIMIT
     backpressure_strategy: $strategy
     socket_buffer_size: $buffer
+${enrich_off:+    enrich: {lineage: false, container: false\}}
 exporters:
   debug:
     verbosity: basic
@@ -204,6 +218,9 @@ EOF
 		exit 1
 	fi
 }
+start_otelcol_off() { start_otelcol "$1" off; }
+delivered_otelcol_off() { delivered_otelcol; }
+ours_lost_otelcol_off() { ours_lost_otelcol; }
 metric() { # metric <name suffix>: the sum of the series, 0 when absent
 	curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" |
 		awk -v m="otelcol_receiver_auditkernel_$1" 'index($1, m) == 1 { s += $NF } END { printf "%d\n", s }'
@@ -232,7 +249,7 @@ start_loadgen() {
 	rm -f "$WORK/go.fifo"
 	mkfifo "$WORK/go.fifo"
 	exec 8<>"$WORK/go.fifo"
-	"$WORK/loadgen" "$1" "$2" "$MARKER" <"$WORK/go.fifo" >"$WORK/gen.out" &
+	"$WORK/loadgen" "$1" "$2" "$MARKER" $LOAD_ARG <"$WORK/go.fifo" >"$WORK/gen.out" &
 	GEN_PID=$!
 	CHILDREN+=("$GEN_PID")
 	wait_for 50 test -s "$WORK/gen.out"
@@ -246,7 +263,7 @@ run_point() {
 	local gen_pid
 	start_loadgen "$rate" "$SECONDS_PER_POINT"
 	gen_pid=$GEN_PID
-	auditctl -a always,exit -F arch=b64 -S statfs -F pid="$gen_pid" -k akbench >/dev/null
+	auditctl -a always,exit -F arch=b64 -S statfs -F "$RULE_FIELD=$gen_pid" -k akbench >/dev/null
 	sleep 0.5 # the CONFIG_CHANGE record of the rule arrives before the baseline
 	local base=0
 	if [ "$reader" != raw ]; then base=$("delivered_$reader"); fi
@@ -276,13 +293,14 @@ run_point() {
 	lost1=$(status lost)
 	hwm=$(peak_rss_kib "$RECV_PID")
 	local delivered ours
-	if [ "$reader" = otelcol ]; then
+	case $reader in otelcol*)
 		delivered=$(($(delivered_otelcol) - base))
 		ours=$(ours_lost_otelcol)
-	fi
+		;;
+	esac
 	auditctl -D >/dev/null
 	stop_receiver
-	if [ "$reader" != otelcol ]; then
+	if [ "${reader#otelcol}" = "$reader" ]; then
 		delivered=$(($("delivered_$reader") - base))
 		ours=$("ours_lost_$reader")
 	fi
@@ -308,13 +326,13 @@ if [ -n "${STORM_MINUTES:-}" ]; then
 	total=$((STORM_MINUTES * 60))
 	start_loadgen "$rate" "$total"
 	gen_pid=$GEN_PID
-	auditctl -a always,exit -F arch=b64 -S statfs -F pid="$gen_pid" -k akbench >/dev/null
+	auditctl -a always,exit -F arch=b64 -S statfs -F "$RULE_FIELD=$gen_pid" -k akbench >/dev/null
 	echo go >&8
-	echo "| elapsed s | delivered | RSS MiB | peak RSS MiB | Go heap MiB | threads | load avg |"
-	echo "| --- | --- | --- | --- | --- | --- | --- |"
+	echo "| elapsed s | delivered | RSS MiB | peak RSS MiB | Go heap MiB | threads | process table entries | table evictions | load avg |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 	start=$SECONDS
 	while kill -0 "$gen_pid" 2>/dev/null; do
-		echo "| $((SECONDS - start)) | $(delivered_otelcol) | $(mib "$(rss_kib "$RECV_PID")") | $(mib "$(peak_rss_kib "$RECV_PID")") | $(process_metric runtime_heap_alloc_bytes | awk '{ printf "%.1f", $1 / 1048576 }') | $(awk '/^Threads/ { print $2 }' "/proc/$RECV_PID/status") | $(cut -d' ' -f1 /proc/loadavg) |"
+		echo "| $((SECONDS - start)) | $(delivered_otelcol) | $(mib "$(rss_kib "$RECV_PID")") | $(mib "$(peak_rss_kib "$RECV_PID")") | $(process_metric runtime_heap_alloc_bytes | awk '{ printf "%.1f", $1 / 1048576 }') | $(awk '/^Threads/ { print $2 }' "/proc/$RECV_PID/status") | $(metric process_table_entries) | $(metric process_table_evictions) | $(cut -d' ' -f1 /proc/loadavg) |"
 		sleep 10
 	done
 	reap "$gen_pid"
@@ -330,7 +348,7 @@ if [ -n "${STORM_MINUTES:-}" ]; then
 fi
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r); $(date -u +%FT%TZ)"
-echo "command: READERS='$READERS' RATES='$RATES' BWTS='$BWTS' BUFFERS='$BUFFERS' SECONDS_PER_POINT=$SECONDS_PER_POINT bench/run.sh"
+echo "command: READERS='$READERS' RATES='$RATES' BWTS='$BWTS' BUFFERS='$BUFFERS' SECONDS_PER_POINT=$SECONDS_PER_POINT LOAD=$LOAD bench/run.sh"
 echo
 echo "| receiver | target/s | backlog_wait_time | socket buffer | achieved/s | generated | delivered | kernel lost | our counted losses | CPU | CPU µs/event | peak RSS MiB | load avg |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"

@@ -49,7 +49,13 @@ func get(v any, path ...any) any {
 // manifests decodes every document of every YAML file here, by kind.
 func manifests(t *testing.T) map[string][]object {
 	t.Helper()
-	files, err := filepath.Glob("*.yaml")
+	return manifestsIn(t, ".")
+}
+
+// manifestsIn decodes every document of every YAML file in dir, by kind.
+func manifestsIn(t *testing.T, dir string) map[string][]object {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	byKind := map[string][]object{}
@@ -152,6 +158,68 @@ func TestConfigMapWiring(t *testing.T) {
 		}
 		assert.True(t, under, "watch %s is not under a host mount %v: it would watch the container's file", w[1], hostMounts)
 	}
+}
+
+// TestEnrichReadsHostProc checks that enrich.proc_path is the node's /proc,
+// mounted from the host, in a pod that shares the host's PID namespace (the
+// pids in audit events are host pids).
+func TestEnrichReadsHostProc(t *testing.T) {
+	m := manifests(t)
+	ds, cm := only(t, m, "DaemonSet"), only(t, m, "ConfigMap")
+	pod := get(ds, "spec", "template", "spec")
+	require.Equal(t, true, get(pod, "hostPID"))
+	var cfg map[string]any
+	require.NoError(t, yaml.Unmarshal([]byte(get(cm, "data", "config.yaml").(string)), &cfg))
+	procPath, _ := get(cfg, "receivers", "auditkernel", "enrich", "proc_path").(string)
+	require.NotEmpty(t, procPath, "the ConfigMap sets enrich.proc_path")
+
+	hostPaths := map[string]any{}
+	for _, v := range get(pod, "volumes").([]any) {
+		hostPaths[get(v, "name").(string)] = get(v, "hostPath", "path")
+	}
+	found := false
+	for _, vm := range get(pod, "containers", 0, "volumeMounts").([]any) {
+		if get(vm, "mountPath") == procPath {
+			found = true
+			assert.Equal(t, "/proc", hostPaths[get(vm, "name").(string)], "%s is the host's /proc", procPath)
+			assert.Nil(t, get(vm, "subPath"))
+		}
+	}
+	assert.True(t, found, "enrich.proc_path %s is not mounted", procPath)
+}
+
+// TestGatewayAssociatesByContainerID checks the gateway example: its
+// k8s_attributes processor associates pods by the container.id resource
+// attribute (what the receiver sets), it may read pods and namespaces, and
+// it listens where the DaemonSet exports to. No distribution here has
+// k8s_attributes, so its configuration is checked by structure only.
+func TestGatewayAssociatesByContainerID(t *testing.T) {
+	m := manifestsIn(t, "gateway")
+	cm, deploy, svc := only(t, m, "ConfigMap"), only(t, m, "Deployment"), only(t, m, "Service")
+	var cfg map[string]any
+	require.NoError(t, yaml.Unmarshal([]byte(get(cm, "data", "config.yaml").(string)), &cfg))
+	proc := get(cfg, "processors", "k8s_attributes")
+	require.NotNil(t, proc, "the gateway configures k8s_attributes")
+	assert.Equal(t, map[string]any{"from": "resource_attribute", "name": "container.id"}, get(proc, "pod_association", 0, "sources", 0))
+	metadata, _ := get(proc, "extract", "metadata").([]any)
+	assert.Contains(t, metadata, "container.image.name", "container.id association needs a container attribute extracted")
+	assert.Contains(t, metadata, "k8s.pod.name")
+	assert.Equal(t, "k8s_attributes", get(cfg, "service", "pipelines", "logs", "processors", 0), "before batch")
+
+	// RBAC: the Deployment's service account may get, watch and list pods and namespaces.
+	account := get(deploy, "spec", "template", "spec", "serviceAccountName")
+	binding := only(t, m, "ClusterRoleBinding")
+	assert.Equal(t, account, get(binding, "subjects", 0, "name"))
+	role := only(t, m, "ClusterRole")
+	assert.Equal(t, get(role, "metadata", "name"), get(binding, "roleRef", "name"))
+	assert.Equal(t, []any{"pods", "namespaces"}, get(role, "rules", 0, "resources"))
+	assert.ElementsMatch(t, []any{"get", "watch", "list"}, get(role, "rules", 0, "verbs"))
+
+	// The DaemonSet's OTLP_ENDPOINT names this Service.
+	ds := only(t, manifests(t), "DaemonSet")
+	endpoint := envValue(t, get(ds, "spec", "template", "spec", "containers", 0), "OTLP_ENDPOINT")
+	assert.Equal(t, get(svc, "metadata", "name").(string)+"."+get(svc, "metadata", "namespace").(string)+".svc.cluster.local:"+
+		strconv.Itoa(get(svc, "spec", "ports", 0, "port").(int)), endpoint)
 }
 
 // TestDistroKubernetesConfigValidates runs `otelcol-auditkernel validate` on

@@ -101,9 +101,20 @@ var (
 	DestAddress       = key("destination.address", String, Event, "SOCKADDR", "the destination IP or unix socket path")
 	DestPort          = key("destination.port", Int, Event, "SOCKADDR", "the destination port")
 
+	// Enrichment of kernel events (internal/enrich): the process table and /proc.
+	ProcessCgroup        = key("process.linux.cgroup", String, Event, "/proc/<pid>/cgroup", "the cgroup line the container or unit was found in")
+	ProcessSessionLeader = key("process.session_leader.pid", Int, Event, "/proc/<pid>/stat", "the session id: the session leader's pid")
+	ProcessSystemdUnit   = key(ns+"process.systemd_unit", String, Event, "/proc/<pid>/cgroup", "the systemd unit of a process outside containers")
+	ParentExecPath       = key(ns+"process.parent.executable.path", String, Event, "process table, /proc", "the parent's executable path")
+	ParentExecName       = key(ns+"process.parent.executable.name", String, Event, "process table, /proc", "the parent's executable base name, or comm")
+	ParentCommand        = key(ns+"process.parent.command_line", String, Event, "process table, /proc", "the parent's command line")
+	ProcessAncestors     = key(ns+"process.ancestors", MapSlice, Event, "process table, /proc", "the ancestors, parent first (enrich.ancestor_depth)")
+
 	// Resource attributes.
-	HostName = key("host.name", String, Resource, "os.Hostname", "the host the receiver runs on")
-	OSType   = key("os.type", String, Resource, "constant", "always linux")
+	HostName    = key("host.name", String, Resource, "os.Hostname", "the host the receiver runs on")
+	OSType      = key("os.type", String, Resource, "constant", "always linux")
+	ContainerID = key("container.id", String, Resource, "/proc/<pid>/cgroup", "the full container id of the events' processes")
+	K8sPodUID   = key("k8s.pod.uid", String, Resource, "/proc/<pid>/cgroup", "the Kubernetes pod UID of the events' container")
 
 	// Notices: the loss marker and the rule drift report.
 	LostKernel         = key(ns+"lost.kernel", Int, Notice, "kernel lost counter", "records the kernel lost since the previous marker")

@@ -257,12 +257,7 @@ func (w *attrWriter) putSemanticConventions(ev *coalesce.Event) {
 	w.putInt(schema.ProcessPID, ev.Process.PID)
 	w.putInt(schema.ProcessParentPID, ev.Process.PPID)
 	w.putRecordValue(schema.ProcessExecPath, ev.Process.Exe)
-	switch {
-	case ev.Process.Exe != "":
-		w.putRecordValue(schema.ProcessExecName, path.Base(ev.Process.Exe))
-	case ev.Process.Name != "":
-		w.putRecordValue(schema.ProcessExecName, ev.Process.Name)
-	}
+	w.putRecordValue(schema.ProcessExecName, executableName(ev.Process.Exe, ev.Process.Name))
 	w.putRecordValue(schema.ProcessCommand, ev.Process.Title)
 	w.putStrings(schema.ProcessArgs, ev.Process.Args)
 	w.putRecordValue(schema.ProcessWorkingDir, ev.Process.CWD)
@@ -282,6 +277,15 @@ func (w *attrWriter) putSemanticConventions(ev *coalesce.Event) {
 	}
 	w.putAddress(schema.SourceAddress, schema.SourcePort, ev.Source)
 	w.putAddress(schema.DestAddress, schema.DestPort, ev.Dest)
+}
+
+// executableName is semconv's process.executable.name: the executable's
+// base name, or the command name when the executable is unknown.
+func executableName(exe, comm string) string {
+	if exe != "" {
+		return path.Base(exe)
+	}
+	return comm
 }
 
 func (w *attrWriter) putAddress(addressKey, portKey string, addr *aucoalesce.Address) {

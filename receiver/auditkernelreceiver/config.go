@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -74,6 +76,64 @@ type Config struct {
 	// RuleCheckInterval is how often the kernel's rules are compared with the
 	// configured ones and re-installed when they drifted; 0 disables it.
 	RuleCheckInterval time.Duration `mapstructure:"rule_check_interval"`
+	// Enrich adds each event's process lineage and container from the
+	// receiver's process table and /proc.
+	Enrich EnrichConfig `mapstructure:"enrich"`
+}
+
+// EnrichConfig turns each part of enrichment on or off and bounds the
+// process table.
+type EnrichConfig struct {
+	// Lineage adds the parent process's executable, name and command line.
+	Lineage bool `mapstructure:"lineage"`
+	// Container adds the cgroup, systemd unit, and the container id and pod
+	// UID as resource attributes.
+	Container bool `mapstructure:"container"`
+	// AncestorDepth lists that many ancestors (parent first); 0 for none.
+	AncestorDepth int `mapstructure:"ancestor_depth"`
+	// ProcPath is the host's /proc (e.g. /host/proc in a DaemonSet).
+	ProcPath string `mapstructure:"proc_path"`
+	// TableMaxEntries and TableMaxBytes bound the process table (LRU).
+	TableMaxEntries int `mapstructure:"table_max_entries"`
+	TableMaxBytes   int `mapstructure:"table_max_bytes"`
+}
+
+// Bounds of the enrich settings.
+const (
+	maxAncestorDepth = 32
+	// A process table larger than the largest pid_max (2^22) is never full.
+	maxTableEntries  = 1 << 22
+	minTableBytes    = 64 << 10
+	maxTableBytesCfg = 1 << 30
+)
+
+func (c *EnrichConfig) validate() []error {
+	errs := []error{
+		checkRange("enrich.ancestor_depth", int64(c.AncestorDepth), 0, maxAncestorDepth),
+		checkRange("enrich.table_max_entries", int64(c.TableMaxEntries), 1, maxTableEntries),
+		checkRange("enrich.table_max_bytes", int64(c.TableMaxBytes), minTableBytes, maxTableBytesCfg),
+	}
+	if !filepath.IsAbs(c.ProcPath) {
+		errs = append(errs, fmt.Errorf("enrich.proc_path %q is invalid: use the absolute path of a proc filesystem (/proc, or the host's /proc mounted in a container, e.g. /host/proc)", c.ProcPath))
+	}
+	return errs
+}
+
+// checkProcPath fails when enrichment is on and proc_path holds no proc
+// filesystem, which Validate cannot know on the machine that validates.
+func checkProcPath(c *EnrichConfig) error {
+	if !c.enabled() {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(c.ProcPath, "self", "stat")); err != nil {
+		return fmt.Errorf("auditkernel: enrich.proc_path %s is not a proc filesystem (%w): mount the host's /proc there, or turn enrich.lineage and enrich.container off", c.ProcPath, err)
+	}
+	return nil
+}
+
+// enabled tells whether any part of enrichment is on.
+func (c *EnrichConfig) enabled() bool {
+	return c.Lineage || c.Container || c.AncestorDepth > 0
 }
 
 // ReassemblerConfig tunes event reassembly and the internal queue.
@@ -182,6 +242,7 @@ func (cfg *Config) Validate() error {
 	if cfg.Immutable && cfg.SocketType == socketTypeMulticast {
 		errs = append(errs, errors.New("immutable: true needs the unicast socket (it installs rules, then locks them); it cannot be combined with socket_type: multicast"))
 	}
+	errs = append(errs, cfg.Enrich.validate()...)
 	if _, err := loadRules(cfg); err != nil {
 		errs = append(errs, err)
 	}

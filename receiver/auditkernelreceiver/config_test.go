@@ -44,6 +44,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		SocketBufferSize:     4 << 20,
 		BackpressureStrategy: "auto",
 		Reassembler:          ReassemblerConfig{MaxInFlight: 50, Timeout: 2 * time.Second, QueueSize: 8192},
+		Enrich:               EnrichConfig{Lineage: true, Container: true, ProcPath: "/proc", TableMaxEntries: 32768, TableMaxBytes: 16 << 20},
 	}, cfg)
 }
 
@@ -60,6 +61,7 @@ func TestLoadConfigFull(t *testing.T) {
 	assert.Equal(t, "both", cfg.BackpressureStrategy)
 	assert.Equal(t, 16<<20, cfg.SocketBufferSize)
 	assert.Equal(t, ReassemblerConfig{MaxInFlight: 100, Timeout: 5 * time.Second, QueueSize: 1000}, cfg.Reassembler)
+	assert.Equal(t, EnrichConfig{Lineage: false, Container: true, AncestorDepth: 4, ProcPath: "/host/proc", TableMaxEntries: 1000, TableMaxBytes: 1 << 20}, cfg.Enrich)
 
 	rules, err := loadRules(cfg)
 	require.NoError(t, err)
@@ -149,6 +151,12 @@ func TestConfigValidationErrors(t *testing.T) {
 		{"queue size", func(c *Config) { c.Reassembler.QueueSize = -5 }, []string{"reassembler.queue_size -5 is out of range"}},
 		{"timeout", func(c *Config) { c.Reassembler.Timeout = 0 }, []string{"reassembler.timeout 0s is out of range"}},
 		{"socket buffer", func(c *Config) { c.SocketBufferSize = -1 }, []string{"socket_buffer_size -1 is out of range"}},
+		{"ancestor depth", func(c *Config) { c.Enrich.AncestorDepth = 33 }, []string{"enrich.ancestor_depth 33 is out of range [0, 32]"}},
+		{"negative ancestor depth", func(c *Config) { c.Enrich.AncestorDepth = -1 }, []string{"enrich.ancestor_depth -1 is out of range [0, 32]"}},
+		{"table entries", func(c *Config) { c.Enrich.TableMaxEntries = 0 }, []string{"enrich.table_max_entries 0 is out of range [1, 4194304]"}},
+		{"table bytes", func(c *Config) { c.Enrich.TableMaxBytes = 1000 }, []string{"enrich.table_max_bytes 1000 is out of range [65536, 1073741824]"}},
+		{"relative proc path", func(c *Config) { c.Enrich.ProcPath = "host/proc" }, []string{`enrich.proc_path "host/proc" is invalid: use the absolute path of a proc filesystem`}},
+		{"empty proc path", func(c *Config) { c.Enrich.ProcPath = "" }, []string{`enrich.proc_path "" is invalid`}},
 		{"immutable multicast", func(c *Config) { c.Immutable, c.SocketType = true, "multicast" }, []string{"immutable: true needs the unicast socket", "socket_type: multicast"}},
 		{"bad syscall", func(c *Config) { c.AuditRules = "# c\n\n-a always,exit -S notasyscall -k x" }, []string{`audit_rules line 3: invalid rule "-a always,exit -S notasyscall -k x"`, "unknown syscall 'notasyscall'"}},
 		{"bad operator", func(c *Config) { c.AuditRules = "-a always,exit -F auid=>1000" }, []string{`audit_rules line 1: invalid rule "-a always,exit -F auid=>1000"`}},

@@ -70,23 +70,8 @@ func startKernelReceiverTo(t *testing.T, cfg *Config, next consumer.Logs) *audit
 // waitForRecord returns the first record for which match is true.
 func waitForRecord(t *testing.T, sink *consumertest.LogsSink, match func(attrs map[string]any) bool) plog.LogRecord {
 	t.Helper()
-	var found plog.LogRecord
-	ok := assert.Eventually(t, func() bool {
-		for _, lr := range logRecords(sink.AllLogs()) {
-			if match(lr.Attributes().AsRaw()) {
-				found = lr
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 20*time.Millisecond)
-	if !ok {
-		for _, lr := range logRecords(sink.AllLogs()) {
-			t.Logf("received: %s %v", lr.EventName(), lr.Attributes().AsRaw())
-		}
-		t.FailNow()
-	}
-	return found
+	_, lr := waitForResourceRecord(t, sink, match)
+	return lr
 }
 
 func run(t *testing.T, cmd *exec.Cmd) int {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/auditkernel/auditkernel/internal/enrich"
 	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/internal/schema"
@@ -34,12 +35,21 @@ func TestNoRecordOutlivesItsBatch(t *testing.T) {
 	for _, stream := range streams {
 		name := filepath.Base(stream)
 		t.Run(name, func(t *testing.T) {
+			// The same stages as the pipeline's, enrichment included (its
+			// table keeps strings of events long released), in order.
 			want := map[int64]string{}
+			enricher := newEnricher(&cfg.Enrich)
 			for _, recs := range recordtest.Events(t, name) {
-				lr := plog.NewLogRecord()
-				if translate.Event(recs, time.Time{}, opts, lr) == nil {
-					want[sequence(lr)] = render(t, lr)
+				ev, err := translate.Normalize(recs, opts.ResolveIDs)
+				if err != nil {
+					continue
 				}
+				e := enrich.FromCoalesced(ev)
+				info := enricher.Enrich(&e)
+				lr := plog.NewLogRecord()
+				translate.Record(ev, recs, time.Time{}, opts, lr)
+				translate.Enrichment(&info, lr)
+				want[sequence(lr)] = render(t, lr)
 			}
 			require.NotEmpty(t, want)
 

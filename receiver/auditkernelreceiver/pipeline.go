@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
+	"github.com/auditkernel/auditkernel/internal/enrich"
 	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/internal/schema"
 	"github.com/auditkernel/auditkernel/internal/translate"
@@ -49,6 +50,8 @@ type pipeline struct {
 	telemetry *metadata.TelemetryBuilder
 	logger    *zap.Logger
 	opts      translate.Options
+	enricher  *enrich.Enricher // nil when enrichment is off
+	evictions uint64           // the enricher's evictions already counted
 	hostname  string
 	version   string
 	wake      chan struct{} // a notice is due
@@ -70,6 +73,7 @@ func newPipeline(cfg *Config, next consumer.Logs, losses *losses, obsrecv *recei
 		telemetry: telemetry,
 		logger:    logger,
 		opts:      translate.Options{ResolveIDs: cfg.ResolveIDs, IncludeRawMessage: cfg.IncludeRawMessage, IncludeWarnings: cfg.IncludeWarnings},
+		enricher:  newEnricher(&cfg.Enrich),
 		hostname:  hostname,
 		version:   version,
 		wake:      losses.due,
@@ -148,12 +152,8 @@ func (p *pipeline) fill(first queuedEvent) []queuedEvent {
 // is refused is counted; the notices' counts wait for the next marker.
 func (p *pipeline) deliver(batch []queuedEvent, stopping <-chan struct{}) {
 	out := translate.NewBatch(len(batch)+1, p.resource, p.scope)
-	records := make([]plog.LogRecord, len(batch))
-	for i := range batch {
-		records[i] = out.Append("")
-	}
 	seqs := make([]uint32, 0, len(batch))
-	errs := convertBatch(batch, p.opts, records)
+	errs := convertBatch(batch, p.opts, p.enricher, out)
 	for i, qe := range batch {
 		seq := qe.recs[0].Sequence
 		if err := errs[i]; err != nil {
@@ -167,10 +167,7 @@ func (p *pipeline) deliver(batch []queuedEvent, stopping <-chan struct{}) {
 	for _, qe := range batch {
 		record.Release(qe.recs)
 	}
-	if len(seqs) < len(batch) {
-		// The records of events that could not be normalized stayed empty.
-		out.RemoveEmpty()
-	}
+	p.recordTable()
 	lost, hasLoss := p.losses.take()
 	if hasLoss {
 		translateLossMarker(lost, time.Now(), out.Append(""))
@@ -222,12 +219,43 @@ func (p *pipeline) send(ctx context.Context, logs plog.Logs, stopping <-chan str
 }
 
 // resource fills the resource of key: "" is this host, the only one for now.
-func (p *pipeline) resource(_ string, res pcommon.Resource) {
+func (p *pipeline) resource(key string, res pcommon.Resource) {
 	attrs := res.Attributes()
 	if p.hostname != "" {
 		attrs.PutStr(schema.HostName, p.hostname)
 	}
 	attrs.PutStr(schema.OSType, "linux")
+	translate.PutContainerResource(key, attrs)
+}
+
+// newEnricher returns the enricher cfg asks for, nil when it is all off.
+func newEnricher(cfg *EnrichConfig) *enrich.Enricher {
+	if !cfg.enabled() {
+		return nil
+	}
+	return enrich.New(enrich.Options{
+		ProcPath:      cfg.ProcPath,
+		Lineage:       cfg.Lineage,
+		Container:     cfg.Container,
+		AncestorDepth: cfg.AncestorDepth,
+		MaxEntries:    cfg.TableMaxEntries,
+		MaxBytes:      cfg.TableMaxBytes,
+	})
+}
+
+// recordTable updates the process table's metrics.
+func (p *pipeline) recordTable() {
+	if p.enricher == nil {
+		return
+	}
+	ctx := context.Background()
+	st := p.enricher.Stats()
+	p.telemetry.ReceiverAuditkernelProcessTableEntries.Record(ctx, int64(st.Entries))
+	p.telemetry.ReceiverAuditkernelProcessTableBytes.Record(ctx, int64(st.Bytes))
+	if st.Evictions > p.evictions {
+		p.telemetry.ReceiverAuditkernelProcessTableEvictions.Add(ctx, int64(st.Evictions-p.evictions))
+		p.evictions = st.Evictions
+	}
 }
 
 // scope names this receiver.

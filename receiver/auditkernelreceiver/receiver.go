@@ -75,6 +75,9 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 	for _, w := range rules.warnings {
 		logger.Warn("ignoring invalid audit rule (ignore_errors is true)", zap.String("error", w))
 	}
+	if err := checkProcPath(&r.cfg.Enrich); err != nil {
+		return err
+	}
 	conn, err := r.openKernel(r.cfg, rules, logger)
 	if err != nil {
 		return fmt.Errorf("auditkernel: %w", err)

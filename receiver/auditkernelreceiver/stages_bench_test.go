@@ -190,29 +190,38 @@ func BenchmarkLibauditReference(b *testing.B) {
 
 // BenchmarkUserspacePath is everything the receiver does to a netlink
 // message after the socket read, on one goroutine: the reader's parse and
-// reassembly, then the pipeline's normalization and translation into
-// batches handed to a consumer that discards them.
+// reassembly, then the pipeline's normalization, enrichment (off, or the
+// default lineage and container) and translation into batches handed to a
+// consumer that discards them. The recorded stream's processes are not this
+// host's: enrichment reads /proc for each once, then answers from its table.
 func BenchmarkUserspacePath(b *testing.B) {
 	in := loadBenchInput(b)
-	cfg := createDefaultConfig().(*Config)
-	set := receivertest.NewNopSettings(metadata.Type)
-	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
-	require.NoError(b, err)
-	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, Transport: "netlink", ReceiverCreateSettings: set})
-	require.NoError(b, err)
-	cfg.Reassembler.QueueSize = in.events
-	losses := newLosses(telemetry)
-	health := newHealth(componenttest.NewNopHost(), set.Logger)
-	p := newPipeline(cfg, consumertest.NewNop(), losses, obsrecv, telemetry, set.Logger, "bench")
-	ctx := context.Background()
-	benchtest.Events(b, in.events, func() {
-		r := newReader(cfg, nil, p.queue, false, losses, health, telemetry, set.Logger)
-		for _, raw := range in.raw {
-			r.handle(ctx, raw, time.Now()) // the reader reads the clock once per message
-		}
-		r.reassembler.Close()
-		for len(p.queue) > 0 {
-			p.deliver(p.fill(<-p.queue), nil)
-		}
-	})
+	for _, enrich := range []string{"off", "on"} {
+		b.Run("enrich="+enrich, func(b *testing.B) {
+			cfg := createDefaultConfig().(*Config)
+			if enrich == "off" {
+				cfg.Enrich.Lineage, cfg.Enrich.Container = false, false
+			}
+			set := receivertest.NewNopSettings(metadata.Type)
+			telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+			require.NoError(b, err)
+			obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, Transport: "netlink", ReceiverCreateSettings: set})
+			require.NoError(b, err)
+			cfg.Reassembler.QueueSize = in.events
+			losses := newLosses(telemetry)
+			health := newHealth(componenttest.NewNopHost(), set.Logger)
+			p := newPipeline(cfg, consumertest.NewNop(), losses, obsrecv, telemetry, set.Logger, "bench")
+			ctx := context.Background()
+			benchtest.Events(b, in.events, func() {
+				r := newReader(cfg, nil, p.queue, false, losses, health, telemetry, set.Logger)
+				for _, raw := range in.raw {
+					r.handle(ctx, raw, time.Now()) // the reader reads the clock once per message
+				}
+				r.reassembler.Close()
+				for len(p.queue) > 0 {
+					p.deliver(p.fill(<-p.queue), nil)
+				}
+			})
+		})
+	}
 }

@@ -23,19 +23,22 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                                   metric.Meter
-	mu                                      sync.Mutex
-	registrations                           []metric.Registration
-	ReceiverAuditkernelEventsEmitted        metric.Int64Counter
-	ReceiverAuditkernelKernelBacklog        metric.Int64Gauge
-	ReceiverAuditkernelKernelLost           metric.Int64Counter
-	ReceiverAuditkernelMessagesReceived     metric.Int64Counter
-	ReceiverAuditkernelReassemblerEvictions metric.Int64Counter
-	ReceiverAuditkernelRulesDrifted         metric.Int64Counter
-	ReceiverAuditkernelRulesInstalled       metric.Int64Gauge
-	ReceiverAuditkernelSequenceGaps         metric.Int64Counter
-	ReceiverAuditkernelSocketOverruns       metric.Int64Counter
-	ReceiverAuditkernelUserspaceDrops       metric.Int64Counter
+	meter                                    metric.Meter
+	mu                                       sync.Mutex
+	registrations                            []metric.Registration
+	ReceiverAuditkernelEventsEmitted         metric.Int64Counter
+	ReceiverAuditkernelKernelBacklog         metric.Int64Gauge
+	ReceiverAuditkernelKernelLost            metric.Int64Counter
+	ReceiverAuditkernelMessagesReceived      metric.Int64Counter
+	ReceiverAuditkernelProcessTableBytes     metric.Int64Gauge
+	ReceiverAuditkernelProcessTableEntries   metric.Int64Gauge
+	ReceiverAuditkernelProcessTableEvictions metric.Int64Counter
+	ReceiverAuditkernelReassemblerEvictions  metric.Int64Counter
+	ReceiverAuditkernelRulesDrifted          metric.Int64Counter
+	ReceiverAuditkernelRulesInstalled        metric.Int64Gauge
+	ReceiverAuditkernelSequenceGaps          metric.Int64Counter
+	ReceiverAuditkernelSocketOverruns        metric.Int64Counter
+	ReceiverAuditkernelUserspaceDrops        metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -89,6 +92,24 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_receiver_auditkernel_messages_received",
 		metric.WithDescription("Number of netlink audit messages read from the kernel. [Alpha]"),
 		metric.WithUnit("{message}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverAuditkernelProcessTableBytes, err = builder.meter.Int64Gauge(
+		"otelcol_receiver_auditkernel_process_table_bytes",
+		metric.WithDescription("Bytes the process table of enrichment holds (its bound is enrich.table_max_bytes). [Alpha]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverAuditkernelProcessTableEntries, err = builder.meter.Int64Gauge(
+		"otelcol_receiver_auditkernel_process_table_entries",
+		metric.WithDescription("Processes in the process table of enrichment (its bound is enrich.table_max_entries). [Alpha]"),
+		metric.WithUnit("{process}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverAuditkernelProcessTableEvictions, err = builder.meter.Int64Counter(
+		"otelcol_receiver_auditkernel_process_table_evictions",
+		metric.WithDescription("Number of processes evicted from the process table (least recently used first) to stay within its bounds. [Alpha]"),
+		metric.WithUnit("{process}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ReceiverAuditkernelReassemblerEvictions, err = builder.meter.Int64Counter(

@@ -23,6 +23,9 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ReceiverAuditkernelKernelBacklog.Record(context.Background(), 1)
 	tb.ReceiverAuditkernelKernelLost.Add(context.Background(), 1)
 	tb.ReceiverAuditkernelMessagesReceived.Add(context.Background(), 1)
+	tb.ReceiverAuditkernelProcessTableBytes.Record(context.Background(), 1)
+	tb.ReceiverAuditkernelProcessTableEntries.Record(context.Background(), 1)
+	tb.ReceiverAuditkernelProcessTableEvictions.Add(context.Background(), 1)
 	tb.ReceiverAuditkernelReassemblerEvictions.Add(context.Background(), 1)
 	tb.ReceiverAuditkernelRulesDrifted.Add(context.Background(), 1)
 	tb.ReceiverAuditkernelRulesInstalled.Record(context.Background(), 1)
@@ -39,6 +42,15 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverAuditkernelMessagesReceived(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverAuditkernelProcessTableBytes(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverAuditkernelProcessTableEntries(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverAuditkernelProcessTableEvictions(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverAuditkernelReassemblerEvictions(t, testTel,

@@ -1,0 +1,72 @@
+//go:build linux
+
+package translate
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/auditkernel/auditkernel/internal/enrich"
+)
+
+const (
+	containerID = "3f1bd5e4bc8c1a6d0e7e5a1b5c3e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
+	podUID      = "6ab2c2f5-1b3e-4a9d-9b0e-2f1f4b9d3c11"
+)
+
+func TestEnrichmentAttributes(t *testing.T) {
+	lr := plog.NewLogRecord()
+	Enrichment(&enrich.Info{
+		Parent:        &enrich.Process{PID: 100, Executable: "/usr/bin/bash", Name: "bash", CommandLine: "bash -c make"},
+		Ancestors:     []enrich.Process{{PID: 100, Executable: "/usr/bin/bash", Name: "bash"}, {PID: 1, Name: "systemd", CommandLine: "/sbin/init \xff"}},
+		SessionLeader: 42,
+		Cgroup:        &enrich.Cgroup{Line: "0::/system.slice/cron.service", Unit: "cron.service"},
+	}, lr)
+	assert.Equal(t, map[string]any{
+		"process.linux.cgroup":                        "0::/system.slice/cron.service",
+		"audit.kernel.process.systemd_unit":           "cron.service",
+		"process.session_leader.pid":                  int64(42),
+		"audit.kernel.process.parent.executable.path": "/usr/bin/bash",
+		"audit.kernel.process.parent.executable.name": "bash",
+		"audit.kernel.process.parent.command_line":    "bash -c make",
+		"audit.kernel.process.ancestors": []any{
+			map[string]any{"pid": "100", "executable.path": "/usr/bin/bash", "executable.name": "bash"},
+			map[string]any{"pid": "1", "executable.name": "systemd", "command_line": "/sbin/init \ufffd"},
+		},
+	}, lr.Attributes().AsRaw())
+
+	lr = plog.NewLogRecord()
+	Enrichment(&enrich.Info{}, lr)
+	assert.Equal(t, 0, lr.Attributes().Len(), "nothing known, nothing put")
+}
+
+// Events of two containers and of the host become three resources, each
+// with its container's attributes: what k8s_attributes associates by.
+func TestContainerResources(t *testing.T) {
+	b := NewBatch(4, func(key string, res pcommon.Resource) {
+		res.Attributes().PutStr("host.name", "node-1")
+		PutContainerResource(key, res.Attributes())
+	}, func(pcommon.InstrumentationScope) {})
+	pod := &enrich.Cgroup{ContainerID: containerID, PodUID: podUID}
+	docker := &enrich.Cgroup{ContainerID: "9b2e7c4d1a0f3e6b8c5d2a9f7e4b1c8d5a2f9e6b3c0d7a4e1b8f5c2d9a6e3b0f"}
+	host := &enrich.Cgroup{Unit: "sshd.service"}
+	for _, cg := range []*enrich.Cgroup{pod, host, docker, pod, nil} {
+		b.Append(ResourceKey(&enrich.Info{Cgroup: cg})).SetEventName("x")
+	}
+	rls := b.Logs().ResourceLogs()
+	var got []map[string]any
+	var counts []int
+	for i := range rls.Len() {
+		got = append(got, rls.At(i).Resource().Attributes().AsRaw())
+		counts = append(counts, rls.At(i).ScopeLogs().At(0).LogRecords().Len())
+	}
+	assert.Equal(t, []map[string]any{
+		{"host.name": "node-1", "container.id": containerID, "k8s.pod.uid": podUID},
+		{"host.name": "node-1"},
+		{"host.name": "node-1", "container.id": docker.ContainerID},
+	}, got)
+	assert.Equal(t, []int{2, 2, 1}, counts)
+}
