@@ -117,7 +117,7 @@ func New(opts Options) *Enricher {
 	return &Enricher{
 		opts:      opts,
 		table:     newTable(opts.MaxEntries, opts.MaxBytes),
-		proc:      procReader{root: strings.TrimSuffix(opts.ProcPath, "/")},
+		proc:      newProcReader(opts.ProcPath),
 		cgroups:   make(map[string]*Cgroup),
 		now:       time.Now,
 		sinceBoot: sinceBoot,

@@ -3,6 +3,8 @@
 package enrich
 
 import (
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -235,4 +237,18 @@ func TestRealProc(t *testing.T) {
 	assert.NotEmpty(t, info.Parent.Executable)
 	require.NotNil(t, info.Cgroup)
 	assert.NotEmpty(t, info.Cgroup.Line)
+
+	// A child that has exited: known as gone without reading /proc, with
+	// this process as its parent and this process's cgroup.
+	require.True(t, e.proc.signals, "/proc is this process's procfs")
+	cmd := exec.Command("/bin/true")
+	require.NoError(t, cmd.Run())
+	assert.True(t, e.proc.gone(int32(cmd.Process.Pid)))
+	info = e.Enrich(&Event{Time: time.Now(), PID: int32(cmd.Process.Pid), PPID: self.pid, Exe: "/bin/true"})
+	require.NotNil(t, info.Parent)
+	assert.Equal(t, int64(self.pid), info.Parent.PID)
+	require.NotNil(t, info.Cgroup)
+	selfCgroup, err := os.ReadFile("/proc/self/cgroup")
+	require.NoError(t, err)
+	assert.Equal(t, ParseCgroup(string(selfCgroup)), *info.Cgroup)
 }
