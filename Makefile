@@ -138,12 +138,12 @@ test: deps
 # work (their figures mean nothing; use `make bench` for those).
 .PHONY: bench-smoke
 bench-smoke:
-	$(GO) test -short -run '^$$' -bench . -benchtime=100x ./receiver/...
+	$(GO) test -short -run '^$$' -bench . -benchtime=100x ./receiver/... ./internal/enrich/
 
 # The Go benchmarks with enough iterations for stable figures.
 .PHONY: bench
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime=3s -count=1 ./receiver/...
+	$(GO) test -run '^$$' -bench . -benchtime=3s -count=1 ./receiver/... ./internal/enrich/
 
 # The end-to-end load benchmark against the real kernel (root; minutes; see
 # bench/RESULTS.md). Not part of `make test`.
