@@ -167,7 +167,7 @@ func assertKnownWrite(t *testing.T, got exportedRecord, pid int, target, key str
 		"process.executable.name":      filepath.Base(shell),
 		"file.path":                    target,
 		"user.id":                      strconv.Itoa(os.Getuid()),
-		"audit.kernel.actor.attrs.uid": "root",
+		"audit.kernel.actor.attrs.uid": strconv.Itoa(os.Getuid()),
 	} {
 		assert.Equal(t, v, attrs[k], k)
 	}

@@ -19,6 +19,7 @@ const (
 	Bool        Type = "bool"
 	StringSlice Type = "string slice"
 	MapSlice    Type = "slice of maps"
+	Map         Type = "map"
 )
 
 // Level is where an attribute is put.
@@ -66,29 +67,56 @@ var (
 	How            = key(ns+"how", String, Event, "normalization", "how it was done (exe, comm or the normalization's keys)")
 	ActorPrimary   = key(ns+"actor.primary", String, Event, "normalization", "who did it (auid by default)")
 	ActorSecondary = key(ns+"actor.secondary", String, Event, "normalization", "the secondary identity (uid by default)")
-	ActorAttrs     = key(ns+"actor.attrs.<id>", String, Event, "*uid / *gid fields", "each id of the leading record, its name when resolved")
+	ActorAttrs     = key(ns+"actor.attrs.<id>", String, Event, "*uid / *gid fields", "each id of the leading record, always the number")
+	ActorNames     = key(ns+"actor.names.<id>", String, Event, "*uid / *gid, resolve_ids", "the user or group name of each id in actor.attrs that resolved")
 	ActorSELinux   = key(ns+"actor.selinux.<part>", String, Event, "subj", "the subject's SELinux context, split")
 	ThingPrimary   = key(ns+"thing.primary", String, Event, "normalization", "the object acted on")
 	ThingSecondary = key(ns+"thing.secondary", String, Event, "normalization", "the object's secondary field")
 	ThingWhat      = key(ns+"thing.what", String, Event, "normalization", "the object's kind")
 	ThingSELinux   = key(ns+"thing.selinux.<part>", String, Event, "PATH obj", "the file object's SELinux context, split")
 	Key            = key(ns+"key", StringSlice, Event, "key", "the rule keys that matched")
-	Data           = key(ns+"data.<field>", String, Event, "record fields", "every record field no other attribute holds")
+	Data           = key(ns+"data.<field>", String, Event, "record fields", "every record field no other attribute holds (data_layout: flat)")
+	DataMap        = key(ns+"data", Map, Event, "record fields", "the same fields as one map, field name to value (data_layout: map)")
 	Paths          = key(ns+"paths", MapSlice, Event, "PATH records", "one map of fields per PATH record, in item order")
 	Socket         = key(ns+"socket.<field>", String, Event, "SOCKADDR", "the parsed socket address")
 	Messages       = key(ns+"messages", StringSlice, Event, "records", "the raw records (include_raw_message, include_warnings)")
 	Warnings       = key(ns+"warnings", StringSlice, Event, "parser, normalizer", "problems met while parsing and normalizing (include_warnings)")
 
+	// Auditbeat's user roles and ECS categorization, from go-libaudit's normalization.
+	EffectiveID      = key(ns+"user.effective.id", String, Event, "normalization", "the account acted on: its uid")
+	EffectiveName    = key(ns+"user.effective.name", String, Event, "normalization", "the account acted on: its name")
+	TargetID         = key(ns+"user.target.id", String, Event, "normalization", "the target account's uid")
+	TargetName       = key(ns+"user.target.name", String, Event, "normalization", "the target account's name")
+	ChangesID        = key(ns+"user.changes.id", String, Event, "normalization", "the identity changed to: its uid")
+	ChangesName      = key(ns+"user.changes.name", String, Event, "normalization", "the identity changed to: its name")
+	GroupID          = key(ns+"group.id", String, Event, "normalization", "the group acted on: its gid")
+	GroupName        = key(ns+"group.name", String, Event, "normalization", "the group acted on: its name")
+	RelatedUser      = key(ns+"related.user", StringSlice, Event, "normalization", "every user name among the roles, sorted")
+	EventCategory    = key(ns+"event.category", StringSlice, Event, "normalization", "ECS event.category")
+	EventType        = key(ns+"event.type", StringSlice, Event, "normalization", "ECS event.type")
+	EventKind        = key(ns+"event.kind", String, Event, "normalization", "ECS event.kind where the normalization gives one (alert)")
+	NetworkDirection = key(ns+"network.direction", String, Event, "syscall, normalization", "ingress or egress")
+	ProcessComm      = key(ns+"process.comm", String, Event, "comm", "the task's command name (comm, at most 15 bytes)")
+	ArgsTruncated    = key(ns+"process.args_truncated", Bool, Event, "EXECVE, limits", "process.command_args was cut to the configured limits")
+
 	// Semantic-convention event attributes.
 	ProcessPID        = key("process.pid", Int, Event, "pid", "the process id")
 	ProcessParentPID  = key("process.parent_pid", Int, Event, "ppid", "the parent process id")
 	ProcessExecPath   = key("process.executable.path", String, Event, "exe", "the executable's path")
-	ProcessExecName   = key("process.executable.name", String, Event, "exe / comm", "the executable's base name, or comm")
-	ProcessCommand    = key("process.command_line", String, Event, "PROCTITLE", "the decoded process title")
+	ProcessExecName   = key("process.executable.name", String, Event, "exe", "the executable's base name")
+	ProcessTitle      = key("process.title", String, Event, "PROCTITLE", "the decoded process title")
 	ProcessArgs       = key("process.command_args", StringSlice, Event, "EXECVE", "the decoded execve arguments")
+	ProcessArgsCount  = key("process.args_count", Int, Event, "EXECVE argc", "the number of execve arguments")
+	ProcessInteract   = key("process.interactive", Bool, Event, "tty", "whether the process has a terminal")
+	ProcessUserID     = key("process.user.id", Int, Event, "euid", "the effective uid")
+	ProcessUserName   = key("process.user.name", String, Event, "euid, resolve_ids", "the effective user's name")
+	ProcessRealID     = key("process.real_user.id", Int, Event, "uid", "the real uid")
+	ProcessRealName   = key("process.real_user.name", String, Event, "uid, resolve_ids", "the real user's name")
+	ProcessSavedID    = key("process.saved_user.id", Int, Event, "suid", "the saved uid")
+	ProcessSavedName  = key("process.saved_user.name", String, Event, "suid, resolve_ids", "the saved user's name")
 	ProcessWorkingDir = key("process.working_directory", String, Event, "CWD", "the working directory")
-	UserID            = key("user.id", String, Event, "uid", "the uid, always the number")
-	UserName          = key("user.name", String, Event, "uid, resolve_ids", "the uid's user name")
+	UserID            = key("user.id", String, Event, "normalization / uid", "the subject's uid (auid on user-space records), always the number")
+	UserName          = key("user.name", String, Event, "normalization, resolve_ids", "the subject's user name")
 	FilePath          = key("file.path", String, Event, "PATH name", "the file object's path")
 	FileInode         = key("file.inode", String, Event, "PATH inode", "the file object's inode")
 	FileMode          = key("file.mode", String, Event, "PATH mode", "the file object's permission bits, 4-digit octal")
@@ -186,8 +214,16 @@ func IsGroupID(field string) bool { return strings.HasSuffix(field, "gid") }
 
 // RepresentedElsewhere tells whether a field of the leading record has an
 // attribute of its own, so that data.<field> leaves it out: result
-// (result), ses (session), ids (actor.attrs), subj_* (actor.selinux) and
-// items (the PATH records' count, held by paths).
+// (result), ses (session), ids (actor.attrs), subj_* (actor.selinux), items
+// (the PATH records' count, held by paths), and the process fields
+// go-libaudit moves out of its data, as Auditbeat's data leaves them out too:
+// pid, ppid, comm, exe, cwd and proctitle (process.pid, process.parent_pid,
+// audit.kernel.process.comm, process.executable.path,
+// process.working_directory, process.title).
 func RepresentedElsewhere(field string) bool {
-	return field == "result" || field == "ses" || field == "items" || IsID(field) || strings.HasPrefix(field, "subj_")
+	switch field {
+	case "result", "ses", "items", "pid", "ppid", "comm", "exe", "cwd", "proctitle":
+		return true
+	}
+	return IsID(field) || strings.HasPrefix(field, "subj_")
 }

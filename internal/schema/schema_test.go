@@ -33,7 +33,7 @@ func documented(t *testing.T) map[string]Type {
 		types := strings.Split(strings.TrimSpace(cells[2]), " / ")
 		for i, k := range keys {
 			typ := Type(types[min(i, len(types)-1)])
-			if !slices.Contains([]Type{String, Int, Bool, StringSlice, MapSlice}, typ) {
+			if !slices.Contains([]Type{String, Int, Bool, StringSlice, MapSlice, Map}, typ) {
 				typ = "" // a row that describes the value instead
 			}
 			docs[k] = typ
@@ -101,10 +101,10 @@ func TestIDRule(t *testing.T) {
 	for _, field := range []string{"pid", "ppid", "id", "exe", "uidx", "d", "ui"} {
 		assert.False(t, IsID(field), field)
 	}
-	for _, field := range []string{"result", "ses", "items", "subj_role"} {
+	for _, field := range []string{"result", "ses", "items", "subj_role", "pid", "ppid", "comm", "exe", "cwd", "proctitle"} {
 		assert.True(t, RepresentedElsewhere(field), field)
 	}
-	for _, field := range []string{"pid", "exe", "subj", "res", "key"} {
+	for _, field := range []string{"subj", "res", "key", "tty", "argc", "addr"} {
 		assert.False(t, RepresentedElsewhere(field), field)
 	}
 }

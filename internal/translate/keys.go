@@ -60,6 +60,7 @@ var (
 		return schema.Data + field
 	}}
 	actorAttrKeys    = keyCache{build: prefixed(schema.ActorAttrs)}
+	actorNameKeys    = keyCache{build: prefixed(schema.ActorNames)}
 	actorSELinuxKeys = keyCache{build: prefixed(schema.ActorSELinux)}
 	thingSELinuxKeys = keyCache{build: prefixed(schema.ThingSELinux)}
 )

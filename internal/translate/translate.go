@@ -34,17 +34,48 @@ type Options struct {
 	// ResolveIDs resolves uid/gid values to user and group names (through
 	// the user and group databases, cached).
 	ResolveIDs bool
+	// Users and Groups, when set, resolve ids in place of the host's
+	// databases (fixed tables in tests).
+	Users, Groups coalesce.Resolver
 	// IncludeRawMessage adds the event's raw records (audit.kernel.messages).
 	IncludeRawMessage bool
 	// IncludeWarnings adds the parsing warnings, and the raw records.
 	IncludeWarnings bool
+	// MaxArgs and MaxArgBytes cap process.command_args: at most MaxArgs
+	// arguments and MaxArgBytes bytes in all (0: no cap). A cut list is
+	// marked audit.kernel.process.args_truncated.
+	MaxArgs, MaxArgBytes int
+	// DataLayout is how the open-ended record fields are put: DataFlat, one
+	// audit.kernel.data.<field> attribute each, or DataMap, one
+	// audit.kernel.data map attribute.
+	DataLayout DataLayout
 }
+
+// DataLayout is Options.DataLayout.
+type DataLayout int
+
+const (
+	// DataFlat puts each field as audit.kernel.data.<field>.
+	DataFlat DataLayout = iota
+	// DataMap puts the fields in one map attribute, audit.kernel.data, so that
+	// a backend with a field limit (Elasticsearch, OpenSearch) maps one field
+	// for all of them.
+	DataMap
+)
 
 // Event normalizes the records of one reassembled event and fills lr with
 // it; observed is when the event was received. An event that cannot be
 // normalized leaves lr empty (no event name) and returns why.
 func Event(recs []*record.Record, observed time.Time, opts Options, lr plog.LogRecord) error {
-	ev, err := Normalize(recs, opts.ResolveIDs)
+	var ev *coalesce.Event
+	var err error
+	if opts.ResolveIDs && opts.Users != nil && opts.Groups != nil {
+		if ev, err = Normalize(recs, false); err == nil {
+			coalesce.ResolveIDsWith(ev, opts.Users, opts.Groups)
+		}
+	} else {
+		ev, err = Normalize(recs, opts.ResolveIDs)
+	}
 	if err != nil {
 		return err
 	}
@@ -87,12 +118,10 @@ func Record(ev *coalesce.Event, recs []*record.Record, observed time.Time, opts 
 	w.putRecordValue(schema.How, ev.Summary.How)
 	w.putStr(schema.ActorPrimary, ev.Summary.Actor.Primary)
 	w.putStr(schema.ActorSecondary, ev.Summary.Actor.Secondary)
-	for _, id := range ev.IDs {
-		if name, ok := record.Lookup(ev.Names, id.Key); ok && name != "" {
-			w.putStr(actorAttrKeys.key(id.Key), name)
-		} else {
-			w.putRecordValue(actorAttrKeys.key(id.Key), id.Value)
-		}
+	// Ids keep their numbers; resolve_ids puts the names beside them.
+	w.putFields(&actorAttrKeys, ev.IDs)
+	for _, n := range ev.Names {
+		w.putStr(actorNameKeys.key(n.Key), n.Value)
 	}
 	w.putFields(&actorSELinuxKeys, ev.SubjectSELinux)
 	w.putRecordValue(schema.ThingPrimary, ev.Summary.Object.Primary)
@@ -103,7 +132,7 @@ func Record(ev *coalesce.Event, recs []*record.Record, observed time.Time, opts 
 	}
 	w.putStrings(schema.Key, ev.Tags)
 
-	w.putEventData(ev, recs)
+	w.putEventData(ev, recs, opts.DataLayout)
 	if len(ev.Paths) > 0 {
 		paths := w.b.AppendEmpty(schema.Paths).SetEmptySlice()
 		paths.EnsureCapacity(len(ev.Paths))
@@ -121,10 +150,16 @@ func Record(ev *coalesce.Event, recs []*record.Record, observed time.Time, opts 
 		raw := w.b.AppendEmpty(schema.Messages).SetEmptySlice()
 		raw.EnsureCapacity(len(recs))
 		for _, r := range recs {
-			raw.AppendEmpty().SetStr(w.valid(schema.Messages, "type="+r.Type.String()+" msg="+r.Raw))
+			text := r.Raw
+			// An EXECVE record holds the whole command line: capped as
+			// process.command_args is.
+			if r.Type == auparse.AUDIT_EXECVE && opts.MaxArgBytes > 0 && len(text) > opts.MaxArgBytes {
+				text, w.argsCut = validPrefix(text, opts.MaxArgBytes), true
+			}
+			raw.AppendEmpty().SetStr(w.valid(schema.Messages, "type="+r.Type.String()+" msg="+text))
 		}
 	}
-	w.putSemanticConventions(ev)
+	w.putSemanticConventions(ev, opts)
 
 	if opts.IncludeWarnings && (len(ev.Warnings) > 0 || len(w.replaced) > 0) {
 		warnings := w.b.AppendEmpty(schema.Warnings).SetEmptySlice()
@@ -150,16 +185,16 @@ func validUTF8(recs []*record.Record) bool {
 }
 
 // movedFromData bounds the fields that putEventData puts back from the
-// records because coalescing moved them out of Data: pid, ppid, proctitle,
-// comm, exe and cwd (Process), and the source address of a login.
-const movedFromData = 7
+// records because coalescing moved them out of Data: the source address of
+// a login (the process fields have attributes of their own).
+const movedFromData = 1
 
 // attrCapacity is an upper bound on the attributes of an event. The builder's
 // slice becomes the map's, so slack stays allocated with the log record, and
 // too small a bound grows it (a copy). Every other field of a record that
 // holds data is in Data already, or has an attribute of its own.
 func attrCapacity(ev *coalesce.Event) int {
-	return schema.FixedEventKeys() + len(ev.IDs) + len(ev.SubjectSELinux) + len(ev.FileSELinux) + len(ev.Data) + movedFromData
+	return schema.FixedEventKeys() + len(ev.IDs) + len(ev.Names) + len(ev.SubjectSELinux) + len(ev.FileSELinux) + len(ev.Data) + movedFromData
 }
 
 // typeNames are the spellings of one record type that every record carries.
@@ -192,6 +227,7 @@ type attrWriter struct {
 	// fields need no check of their own. Other values (resolved names,
 	// warnings) are checked in any case.
 	fromRecords bool
+	argsCut     bool // an EXECVE message was cut to Options.MaxArgBytes
 }
 
 // valid returns s with invalid UTF-8 replaced, noting key when it was.
@@ -253,19 +289,14 @@ func (w *attrWriter) putInt(key, value string) {
 
 // putSemanticConventions adds the OpenTelemetry semantic-convention
 // attributes that the event has.
-func (w *attrWriter) putSemanticConventions(ev *coalesce.Event) {
+func (w *attrWriter) putSemanticConventions(ev *coalesce.Event, opts Options) {
 	w.putInt(schema.ProcessPID, ev.Process.PID)
 	w.putInt(schema.ProcessParentPID, ev.Process.PPID)
 	w.putRecordValue(schema.ProcessExecPath, ev.Process.Exe)
-	w.putRecordValue(schema.ProcessExecName, executableName(ev.Process.Exe, ev.Process.Name))
-	w.putRecordValue(schema.ProcessCommand, ev.Process.Title)
-	w.putStrings(schema.ProcessArgs, ev.Process.Args)
+	w.putProcess(ev, opts)
 	w.putRecordValue(schema.ProcessWorkingDir, ev.Process.CWD)
-	if uid, ok := record.Lookup(ev.IDs, "uid"); ok && uid != "unset" {
-		w.putRecordValue(schema.UserID, uid)
-		name, _ := record.Lookup(ev.Names, "uid")
-		w.putStr(schema.UserName, name)
-	}
+	w.putRoles(ev)
+	w.putCategorization(ev)
 	if ev.File != nil {
 		w.putRecordValue(schema.FilePath, ev.File.Path)
 		w.putRecordValue(schema.FileInode, ev.File.Inode)
@@ -279,8 +310,9 @@ func (w *attrWriter) putSemanticConventions(ev *coalesce.Event) {
 	w.putAddress(schema.DestAddress, schema.DestPort, ev.Dest)
 }
 
-// executableName is semconv's process.executable.name: the executable's
-// base name, or the command name when the executable is unknown.
+// executableName is an ancestor's process.executable.name (enrich): the
+// executable's base name, or the command name when the executable is
+// unknown. The event's own process has comm in audit.kernel.process.comm.
 func executableName(exe, comm string) string {
 	if exe != "" {
 		return path.Base(exe)
@@ -322,13 +354,29 @@ func summary(ev *coalesce.Event) string {
 }
 
 // putEventData puts every field of the event's records that no other
-// audit.kernel.* attribute holds. aucoalesce moves some fields out of its
-// Data map (pid, exe, cwd, ... into Process; a login's addr into Source);
-// they are put back from the records because Auditbeat's document keeps
-// them under data. A field present in ev.Data or in an earlier record is
-// not put again.
-func (w *attrWriter) putEventData(ev *coalesce.Event, recs []*record.Record) {
-	w.putFields(&dataKeys, ev.Data)
+// attribute holds. aucoalesce moves some fields out of its Data map: the
+// process fields, which have attributes of their own, and a login's addr
+// (into Source), which is put back from the records. A field present in
+// ev.Data or in an earlier record is not put again. With DataMap the fields
+// go into one map attribute; the socket fields stay flat either way.
+func (w *attrWriter) putEventData(ev *coalesce.Event, recs []*record.Record, layout DataLayout) {
+	var data xpdata.MapBuilder
+	inMap := 0
+	put := func(f record.Field) {
+		if layout == DataMap && !strings.HasPrefix(f.Key, "socket_") {
+			data.AppendEmpty(f.Key).SetStr(w.recordValue(schema.DataMap, f.Value))
+			inMap++
+			return
+		}
+		key := dataKeys.key(f.Key)
+		w.b.AppendEmpty(key).SetStr(w.recordValue(key, f.Value))
+	}
+	if layout == DataMap {
+		data.EnsureCapacity(len(ev.Data) + movedFromData)
+	}
+	for _, f := range ev.Data {
+		put(f)
+	}
 	for i, rec := range recs {
 		if !holdsData(rec) {
 			continue
@@ -337,9 +385,11 @@ func (w *attrWriter) putEventData(ev *coalesce.Event, recs []*record.Record) {
 			if _, present := record.Lookup(ev.Data, f.Key); present || schema.RepresentedElsewhere(f.Key) || inEarlierRecord(recs[:i], f.Key) {
 				continue
 			}
-			key := dataKeys.key(f.Key)
-			w.b.AppendEmpty(key).SetStr(w.recordValue(key, f.Value))
+			put(f)
 		}
+	}
+	if inMap > 0 {
+		data.UnsafeIntoMap(w.b.AppendEmpty(schema.DataMap).SetEmptyMap())
 	}
 }
 

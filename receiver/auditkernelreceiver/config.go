@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/confmap"
+
+	"github.com/auditkernel/auditkernel/internal/translate"
 )
 
 // Socket types.
@@ -56,6 +58,12 @@ type Config struct {
 	IncludeRawMessage bool `mapstructure:"include_raw_message"`
 	// IncludeWarnings adds parsing warnings (and the raw records) to the log record.
 	IncludeWarnings bool `mapstructure:"include_warnings"`
+	// DataLayout is "flat" (one audit.kernel.data.<field> attribute per record
+	// field) or "map" (one audit.kernel.data map attribute, for backends with
+	// a field limit).
+	DataLayout string `mapstructure:"data_layout"`
+	// CommandArgs caps the execve arguments put in process.command_args.
+	CommandArgs CommandArgsConfig `mapstructure:"command_args"`
 	// AuditRules holds auditctl-syntax rules, one per line.
 	AuditRules string `mapstructure:"audit_rules"`
 	// AuditRuleFiles are globs of rule files loaded after AuditRules.
@@ -136,6 +144,21 @@ func (c *EnrichConfig) enabled() bool {
 	return c.Lineage || c.Container || c.AncestorDepth > 0
 }
 
+// CommandArgsConfig caps process.command_args; a cut list is marked
+// audit.kernel.process.args_truncated.
+type CommandArgsConfig struct {
+	// MaxCount is the most arguments kept.
+	MaxCount int `mapstructure:"max_count"`
+	// MaxBytes is the most bytes kept, all arguments together.
+	MaxBytes int `mapstructure:"max_bytes"`
+}
+
+// Data layouts.
+const (
+	dataLayoutFlat = "flat"
+	dataLayoutMap  = "map"
+)
+
 // ReassemblerConfig tunes event reassembly and the internal queue.
 type ReassemblerConfig struct {
 	// MaxInFlight is the number of events held from the oldest one still
@@ -209,6 +232,22 @@ func nestDottedKeys(raw map[string]any) []string {
 	return conflicts
 }
 
+// translateOptions are the settings of the translation.
+func (cfg *Config) translateOptions() translate.Options {
+	layout := translate.DataFlat
+	if cfg.DataLayout == dataLayoutMap {
+		layout = translate.DataMap
+	}
+	return translate.Options{
+		ResolveIDs:        cfg.ResolveIDs,
+		IncludeRawMessage: cfg.IncludeRawMessage,
+		IncludeWarnings:   cfg.IncludeWarnings,
+		MaxArgs:           cfg.CommandArgs.MaxCount,
+		MaxArgBytes:       cfg.CommandArgs.MaxBytes,
+		DataLayout:        layout,
+	}
+}
+
 // Validate checks every setting and parses every audit rule.
 func (cfg *Config) Validate() error {
 	var errs []error
@@ -229,7 +268,13 @@ func (cfg *Config) Validate() error {
 		checkRange("reassembler.max_in_flight", int64(cfg.Reassembler.MaxInFlight), 1, 1<<20),
 		checkRange("reassembler.queue_size", int64(cfg.Reassembler.QueueSize), 1, 1<<24),
 		checkRange("socket_buffer_size", int64(cfg.SocketBufferSize), 0, 1<<30),
+		checkRange("command_args.max_count", int64(cfg.CommandArgs.MaxCount), 1, 1<<16),
+		checkRange("command_args.max_bytes", int64(cfg.CommandArgs.MaxBytes), 1, 16<<20),
 	)
+	if cfg.DataLayout != dataLayoutFlat && cfg.DataLayout != dataLayoutMap {
+		errs = append(errs, fmt.Errorf("data_layout %q is invalid: use %q (one attribute per record field) or %q (one map attribute)",
+			cfg.DataLayout, dataLayoutFlat, dataLayoutMap))
+	}
 	if cfg.Reassembler.Timeout <= 0 || cfg.Reassembler.Timeout > time.Minute {
 		errs = append(errs, fmt.Errorf("reassembler.timeout %v is out of range: use a duration above 0 and at most 1m", cfg.Reassembler.Timeout))
 	}

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/auditkernel/auditkernel/internal/translate"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
 
@@ -43,6 +44,8 @@ func TestLoadConfigDefaults(t *testing.T) {
 		RuleCheckInterval:    time.Minute,
 		SocketBufferSize:     4 << 20,
 		BackpressureStrategy: "auto",
+		DataLayout:           "flat",
+		CommandArgs:          CommandArgsConfig{MaxCount: 1024, MaxBytes: 64 << 10},
 		Reassembler:          ReassemblerConfig{MaxInFlight: 50, Timeout: 2 * time.Second, QueueSize: 8192},
 		Enrich:               EnrichConfig{Lineage: true, Container: true, ProcPath: "/proc", TableMaxEntries: 32768, TableMaxBytes: 16 << 20},
 	}, cfg)
@@ -219,4 +222,21 @@ func TestPrependRuleKeepsItsFlag(t *testing.T) {
 	assert.Zero(t, appended.wire[0]&auditFilterPrepend)
 	assert.NotZero(t, prepended.wire[0]&auditFilterPrepend)
 	assert.Equal(t, appended.wire[1:], prepended.wire[1:], "only the prepend flag differs")
+}
+
+func TestValidateDataLayoutAndCommandArgs(t *testing.T) {
+	cfg := defaultConfig()
+	require.NoError(t, cfg.Validate())
+	cfg.DataLayout = "map"
+	require.NoError(t, cfg.Validate())
+	assert.Equal(t, translate.DataMap, cfg.translateOptions().DataLayout)
+
+	cfg.DataLayout = "nested"
+	assert.ErrorContains(t, cfg.Validate(), `data_layout "nested" is invalid: use "flat" (one attribute per record field) or "map" (one map attribute)`)
+	cfg = defaultConfig()
+	cfg.CommandArgs.MaxBytes = 0
+	assert.ErrorContains(t, cfg.Validate(), "command_args.max_bytes 0 is out of range [1, 16777216]")
+	cfg = defaultConfig()
+	cfg.CommandArgs.MaxCount = 1 << 20
+	assert.ErrorContains(t, cfg.Validate(), "command_args.max_count 1048576 is out of range [1, 65536]")
 }

@@ -32,6 +32,11 @@ func createDefaultConfig() component.Config {
 		BacklogLimit:         8192,
 		RateLimit:            0,
 		BackpressureStrategy: backpressureAuto,
+		DataLayout:           dataLayoutFlat,
+		// A command line of 1024 arguments or 64 KiB is far past any
+		// interactive one; ARG_MAX allows 2 MiB, which would make a
+		// multi-megabyte log record.
+		CommandArgs: CommandArgsConfig{MaxCount: 1024, MaxBytes: 64 << 10},
 		Reassembler: ReassemblerConfig{
 			MaxInFlight: 50,
 			Timeout:     2 * time.Second,

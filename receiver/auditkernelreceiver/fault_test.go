@@ -215,7 +215,7 @@ func TestKernelSocketOverrun(t *testing.T) {
 		sent++
 		for _, lr := range logRecords(sink.AllLogs()) {
 			a := lr.Attributes().AsRaw()
-			if a["audit.kernel.record_type"] == "user_login" && a["audit.kernel.data.pid"] == strconv.Itoa(os.Getpid()) {
+			if a["audit.kernel.record_type"] == "user_login" && a["process.pid"] == int64(os.Getpid()) {
 				return true
 			}
 		}

@@ -117,7 +117,7 @@ func TestKernelFileWatch(t *testing.T) {
 	assert.Equal(t, "audit.kernel.syscall", lr.EventName())
 	assert.Equal(t, "success", attrs["audit.kernel.result"])
 	assert.Contains(t, []any{"/usr/bin/dash", "/bin/dash", "/usr/bin/bash", "/bin/bash"}, attrs["process.executable.path"])
-	assert.Equal(t, "/bin/sh -c echo hello >> "+target, attrs["process.command_line"])
+	assert.Equal(t, "/bin/sh -c echo hello >> "+target, attrs["process.title"])
 	paths, _ := attrs["audit.kernel.paths"].([]any)
 	require.NotEmpty(t, paths)
 	assert.Equal(t, target, paths[len(paths)-1].(map[string]any)["name"])
@@ -203,7 +203,7 @@ func TestKernelInjectedUserLogin(t *testing.T) {
 	sendUserLogin(t)
 
 	lr := waitForRecord(t, sink, func(a map[string]any) bool {
-		return a["audit.kernel.record_type"] == "user_login" && a["audit.kernel.data.pid"] == strconv.Itoa(os.Getpid())
+		return a["audit.kernel.record_type"] == "user_login" && a["process.pid"] == int64(os.Getpid())
 	})
 	attrs := lr.Attributes().AsRaw()
 	assert.Equal(t, "audit.kernel.user_login", lr.EventName())
@@ -282,7 +282,7 @@ func TestKernelAnotherProcessHoldsPID(t *testing.T) {
 	_, sink := startKernelReceiver(t, cfg)
 	sendUserLogin(t)
 	waitForRecord(t, sink, func(a map[string]any) bool {
-		return a["audit.kernel.record_type"] == "user_login" && a["audit.kernel.data.pid"] == strconv.Itoa(os.Getpid())
+		return a["audit.kernel.record_type"] == "user_login" && a["process.pid"] == int64(os.Getpid())
 	})
 	assert.Equal(t, uint32(holder), kerneltest.Status(t).PID, "multicast does not take the PID")
 }
@@ -402,7 +402,7 @@ func TestKernelPIDCannotBeTakenWhileRunning(t *testing.T) {
 
 	sendUserLogin(t)
 	waitForRecord(t, sink, func(a map[string]any) bool {
-		return a["audit.kernel.record_type"] == "user_login" && a["audit.kernel.data.pid"] == strconv.Itoa(os.Getpid())
+		return a["audit.kernel.record_type"] == "user_login" && a["process.pid"] == int64(os.Getpid())
 	})
 }
 

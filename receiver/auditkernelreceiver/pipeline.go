@@ -72,7 +72,7 @@ func newPipeline(cfg *Config, next consumer.Logs, losses *losses, obsrecv *recei
 		obsrecv:   obsrecv,
 		telemetry: telemetry,
 		logger:    logger,
-		opts:      translate.Options{ResolveIDs: cfg.ResolveIDs, IncludeRawMessage: cfg.IncludeRawMessage, IncludeWarnings: cfg.IncludeWarnings},
+		opts:      cfg.translateOptions(),
 		enricher:  newEnricher(&cfg.Enrich),
 		hostname:  hostname,
 		version:   version,

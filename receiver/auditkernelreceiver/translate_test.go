@@ -94,17 +94,16 @@ func TestTranslateUserLoginMatchesAuditbeatDocument(t *testing.T) {
 	assert.Equal(t, plog.SeverityNumberWarn, lr.SeverityNumber())
 	assert.Equal(t, "WARN", lr.SeverityText())
 	assert.Equal(t, "unset logged-in sshd via /usr/sbin/sshd", lr.Body().Str())
+	// The subject is the auid, unset here: no user.*, as in Auditbeat. The
+	// account the login tried is the effective user.
 	want := map[string]any{
 		"audit.kernel.actor.attrs.auid": "unset",
 		"audit.kernel.actor.primary":    "unset",
-		"audit.kernel.data.pid":         "12635",
 		"audit.kernel.sequence":         int64(19955),
 		"audit.kernel.session":          "unset",
 		"process.pid":                   int64(12635),
 		"process.executable.path":       "/usr/sbin/sshd",
 		"process.executable.name":       "sshd",
-		"user.id":                       "0",
-		"user.name":                     "root",
 	}
 	for k, v := range seedUserLoginAttributes {
 		want[k] = v
@@ -115,22 +114,27 @@ func TestTranslateUserLoginMatchesAuditbeatDocument(t *testing.T) {
 // seedUserLoginAttributes are the attributes of the seed's USER_LOGIN record
 // that do not depend on the process that sent it.
 var seedUserLoginAttributes = map[string]any{
-	"audit.kernel.action":          "logged-in",
-	"audit.kernel.actor.attrs.uid": "root",
-	"audit.kernel.actor.secondary": "(invalid user)",
-	"audit.kernel.category":        "user-login",
-	"audit.kernel.data.acct":       "(invalid user)",
-	"audit.kernel.data.addr":       "179.38.151.221",
-	"audit.kernel.data.exe":        "/usr/sbin/sshd",
-	"audit.kernel.data.op":         "login",
-	"audit.kernel.data.terminal":   "sshd",
-	"audit.kernel.how":             "/usr/sbin/sshd",
-	"audit.kernel.record_type":     "user_login",
-	"audit.kernel.result":          "fail",
-	"audit.kernel.thing.primary":   "sshd",
-	"audit.kernel.thing.secondary": "179.38.151.221",
-	"audit.kernel.thing.what":      "user-session",
-	"source.address":               "179.38.151.221",
+	"audit.kernel.action":              "logged-in",
+	"audit.kernel.actor.attrs.uid":     "0",
+	"audit.kernel.actor.names.uid":     "root",
+	"audit.kernel.actor.secondary":     "(invalid user)",
+	"audit.kernel.category":            "user-login",
+	"audit.kernel.event.category":      []any{"authentication"},
+	"audit.kernel.event.type":          []any{"start"},
+	"audit.kernel.user.effective.name": "(invalid user)",
+	"audit.kernel.related.user":        []any{"(invalid user)"},
+	"audit.kernel.network.direction":   "ingress",
+	"audit.kernel.data.acct":           "(invalid user)",
+	"audit.kernel.data.addr":           "179.38.151.221",
+	"audit.kernel.data.op":             "login",
+	"audit.kernel.data.terminal":       "sshd",
+	"audit.kernel.how":                 "/usr/sbin/sshd",
+	"audit.kernel.record_type":         "user_login",
+	"audit.kernel.result":              "fail",
+	"audit.kernel.thing.primary":       "sshd",
+	"audit.kernel.thing.secondary":     "179.38.151.221",
+	"audit.kernel.thing.what":          "user-session",
+	"source.address":                   "179.38.151.221",
 }
 
 func TestTranslateFileWatch(t *testing.T) {
@@ -148,13 +152,19 @@ func TestTranslateFileWatch(t *testing.T) {
 		"audit.kernel.thing.what":      "file",
 		"audit.kernel.key":             []any{"akwatch"},
 		"audit.kernel.data.syscall":    "openat",
-		"audit.kernel.data.cwd":        "/work/main",
-		"audit.kernel.actor.attrs.uid": "root",
+		"audit.kernel.actor.attrs.uid": "0",
+		"audit.kernel.actor.names.uid": "root",
+		"audit.kernel.process.comm":    "bash",
+		"audit.kernel.event.category":  []any{"file"},
+		"audit.kernel.event.type":      []any{"info"},
 		"process.pid":                  int64(6817),
 		"process.parent_pid":           int64(6806),
 		"process.executable.path":      "/usr/bin/bash",
 		"process.executable.name":      "bash",
-		"process.command_line":         "bash -c echo hi >> /tmp/akw/target",
+		"process.title":                "bash -c echo hi >> /tmp/akw/target",
+		"process.user.id":              int64(0),
+		"process.user.name":            "root",
+		"process.interactive":          false,
 		"process.working_directory":    "/work/main",
 		"file.path":                    "/tmp/akw/target",
 		"file.mode":                    "0644",
@@ -209,7 +219,8 @@ func TestTranslateFailedOpenAsUnprivilegedUser(t *testing.T) {
 	attrs := records[0].Attributes().AsRaw()
 	assert.Equal(t, plog.SeverityNumberWarn, records[0].SeverityNumber())
 	assert.Equal(t, "EACCES", attrs["audit.kernel.data.exit"])
-	assert.Equal(t, "nobody", attrs["audit.kernel.actor.attrs.uid"])
+	assert.Equal(t, "65534", attrs["audit.kernel.actor.attrs.uid"], "the id keeps its number")
+	assert.Equal(t, "nobody", attrs["audit.kernel.actor.names.uid"])
 	assert.Equal(t, "65534", attrs["user.id"])
 	assert.Equal(t, "nobody", attrs["user.name"])
 	assert.Equal(t, []any{"akaccess"}, attrs["audit.kernel.key"])
@@ -222,6 +233,7 @@ func TestTranslateWithoutResolvingIDs(t *testing.T) {
 	assert.Equal(t, "65534", attrs["audit.kernel.actor.attrs.uid"])
 	assert.Equal(t, "65534", attrs["audit.kernel.actor.secondary"])
 	assert.NotContains(t, attrs, "user.name")
+	assert.NotContains(t, attrs, "audit.kernel.actor.names.uid")
 }
 
 // Interleaved and out-of-order records reassemble into exactly the events
