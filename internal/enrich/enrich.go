@@ -203,6 +203,12 @@ func (e *Enricher) observe(ev *Event, at, nowBoot time.Duration) *entry {
 			} else {
 				ent = nil
 			}
+		case at > ent.aliveAt+revalidateAfter:
+			// Silent for a while: the pid may have a new holder, which an
+			// event without a ppid (a user-space record) cannot reveal.
+			if _, ok := e.revalidate(ent, at, nowBoot); !ok {
+				ent = nil
+			}
 		}
 	}
 	if ent == nil {

@@ -134,6 +134,25 @@ func TestReparentedProcessKeepsItsEntry(t *testing.T) {
 	assert.Equal(t, 3*time.Second, e.table.get(200).start)
 }
 
+// An event without a ppid (a user-space record such as USER_LOGIN) from a
+// pid whose previous holder the table knows: the new holder is read.
+func TestPIDReuseWithoutParentPID(t *testing.T) {
+	fp := newFakeProc(t)
+	e, clock := testEnricher(fp, allOn)
+	fp.set(fakeProcess{pid: 100, ppid: 1, start: time.Second, comm: "bash", exe: "/bin/bash", cgroup: containerA})
+	*clock = 5 * time.Second
+	info := e.Enrich(&Event{Time: at(5 * time.Second), PID: 300, PPID: 100, Exe: "/bin/sh"})
+	require.Equal(t, id1, info.Cgroup.ContainerID)
+
+	fp.set(fakeProcess{pid: 300, ppid: 1, sid: 300, start: 15 * time.Second, comm: "sshd", exe: "/usr/sbin/sshd", cgroup: "0::/system.slice/ssh.service\n"})
+	*clock = 20 * time.Second
+	info = e.Enrich(&Event{Time: at(20 * time.Second), PID: 300, Exe: "/usr/sbin/sshd"})
+	require.NotNil(t, info.Cgroup)
+	assert.Empty(t, info.Cgroup.ContainerID, "the previous holder's container")
+	assert.Equal(t, "ssh.service", info.Cgroup.Unit)
+	assert.Equal(t, int64(300), info.SessionLeader)
+}
+
 // The event's own process exited and its pid is reused by the time the
 // event is enriched: the new holder's cgroup is not taken.
 func TestReusedOwnPIDNotRead(t *testing.T) {
