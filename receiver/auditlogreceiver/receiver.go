@@ -124,6 +124,9 @@ func (r *auditLogReceiver) Start(ctx context.Context, host component.Host) error
 			return fmt.Errorf("auditlog: %w", err)
 		}
 		r.storage = client
+		if err := r.loadInFlight(ctx); err != nil {
+			return fmt.Errorf("auditlog: reading the events kept by the previous run: %w", errors.Join(err, r.closeStorage(ctx)))
+		}
 	}
 	var persister storage.Client // a nil interface: fileconsumer keeps no positions
 	if r.storage != nil {
@@ -156,8 +159,9 @@ func storageClient(ctx context.Context, host component.Host, id, owner component
 }
 
 // Shutdown waits for the batches being handled, stops reading (fileconsumer
-// saves the positions), emits the events still being reassembled and closes
-// the storage client. It is idempotent and safe without Start.
+// saves the positions), keeps the events still being reassembled in the
+// storage for the next run (emits them, without storage) and closes the
+// storage client. It is idempotent and safe without Start.
 func (r *auditLogReceiver) Shutdown(ctx context.Context) error {
 	r.lifecycle.Lock()
 	defer r.lifecycle.Unlock()
@@ -182,7 +186,7 @@ func (r *auditLogReceiver) Shutdown(ctx context.Context) error {
 	}
 	ready := r.takeReady()
 	r.mu.Unlock()
-	r.out.deliver(ready)
+	r.out.deliver(r.keepInFlight(ctx, ready))
 	return errors.Join(err, r.closeStorage(ctx))
 }
 
