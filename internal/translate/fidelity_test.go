@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"gopkg.in/yaml.v3"
 
+	"github.com/auditkernel/auditkernel/internal/coalesce"
 	"github.com/auditkernel/auditkernel/internal/recordtest"
 )
 
@@ -99,10 +100,19 @@ func pipeline(t *testing.T, lines []string, opts Options) []map[string]any {
 	}
 	var out []map[string]any
 	for _, recs := range recordtest.Reassemble(recordtest.Headers(t, raw)) {
-		lr := plog.NewLogRecord()
-		if err := Event(recs, time.Unix(0, 0), opts, lr); err != nil {
+		// Event's steps, to check the attribute bound against the event.
+		ev, err := Normalize(recs, false)
+		if err != nil {
 			t.Logf("normalize: %v", err)
 			continue
+		}
+		if opts.ResolveIDs {
+			coalesce.ResolveIDsWith(ev, opts.Users, opts.Groups)
+		}
+		lr := plog.NewLogRecord()
+		Record(ev, recs, time.Unix(0, 0), opts, lr)
+		if n := lr.Attributes().Len(); n > attrCapacity(ev) {
+			t.Errorf("sequence %d: %d attributes, attrCapacity %d", ev.Sequence, n, attrCapacity(ev))
 		}
 		attrs := lr.Attributes().AsRaw()
 		attrs["@timestamp"] = lr.Timestamp().AsTime().UTC().Format("2006-01-02T15:04:05.000Z")
