@@ -18,7 +18,6 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/auditkernel/auditkernel/internal/benchtest"
-	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/receiver/auditlogreceiver/internal/metadata"
 )
 
@@ -49,7 +48,7 @@ func benchLogs(b *testing.B) []benchLog {
 	}
 	enriched := filepath.Join(recordedDir, "enriched")
 	return []benchLog{
-		{"raw_" + strings.TrimSuffix(stream, ".log"), read(filepath.Join(recordtest.Dir(), stream))},
+		{"raw_" + strings.TrimSuffix(stream, ".log"), read(filepath.Join("../../testdata/raw", stream))},
 		{"enriched", read(filepath.Join(enriched, "audit.log.1"), filepath.Join(enriched, "audit.log"))},
 	}
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package auditlogreceiver
 
 import (
@@ -49,7 +51,7 @@ func kernelPath(t *testing.T, opts translate.Options, paths ...string) map[int64
 	return out
 }
 
-// TestSameAsKernel reads the kernel streams of testdata/raw, which are in
+// TestSameAsKernel (Linux: the kernel path reads netlink messages) reads the kernel streams of testdata/raw, which are in
 // auditd's RAW format, as audit logs: every event's log record is the one
 // the auditkernel receiver makes of the same records, but for the observed
 // time (when the line was read, not when the kernel sent it) and the
