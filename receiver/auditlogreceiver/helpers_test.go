@@ -142,3 +142,13 @@ func copyFiles(t *testing.T, files map[string]string) string {
 	}
 	return dir
 }
+
+// appendTo appends s to the file at path, as auditd does.
+func appendTo(t *testing.T, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(s)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+}

@@ -79,11 +79,7 @@ func TestRestartMidEvent(t *testing.T) {
 	stopStorage()
 	checkExactlyOnce(t, first.events(), before)
 
-	f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = f.WriteString(strings.Join(lines[cut:], ""))
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	appendTo(t, logPath, strings.Join(lines[cut:], ""))
 	host, id, _ = fileStorage(t, storageDir)
 	cfg.Storage = &id
 	second := start(t, cfg, host)

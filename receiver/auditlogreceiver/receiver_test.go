@@ -217,11 +217,7 @@ func TestRestartAndRotation(t *testing.T) {
 	stopStorage()
 
 	// While the collector is down: more lines, then auditd's rotation.
-	f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = f.WriteString(strings.Join(lines[a:b], ""))
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	appendTo(t, logPath, strings.Join(lines[a:b], ""))
 	require.NoError(t, os.Rename(logPath, logPath+".1"))
 	require.NoError(t, os.WriteFile(logPath, []byte(strings.Join(lines[b:], "")), 0o600))
 
