@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/elastic/go-libaudit/v2/aucoalesce"
 	"github.com/elastic/go-libaudit/v2/auparse"
@@ -903,4 +904,25 @@ func TestOctal4(t *testing.T) {
 func lookupOrEmpty(fields []record.Field, key string) string {
 	v, _ := record.Lookup(fields, key)
 	return v
+}
+
+// A cache asked about more names than its bound (a login attempt's account
+// is whatever was typed) starts afresh instead of growing, and still answers.
+func TestBoundedCache(t *testing.T) {
+	const bound = 50
+	made := 0
+	c := newBoundedCache(bound, func() *aucoalesce.EntityCache {
+		made++
+		return aucoalesce.NewUserCache(time.Minute)
+	})
+	for i := range bound + 10 {
+		c.LookupName(fmt.Sprintf("guess%d", i))
+	}
+	assert.Equal(t, 2, made, "replaced once")
+	assert.Len(t, c.names, 10)
+	assert.Empty(t, c.ids)
+	assert.Equal(t, "root", c.LookupID("0"))
+	assert.Equal(t, "0", c.LookupName("root"))
+	assert.Equal(t, "root", c.LookupID("0"), "a key seen again is not counted twice")
+	assert.Len(t, c.ids, 1)
 }

@@ -1,6 +1,7 @@
 package coalesce
 
 import (
+	"sync"
 	"time"
 
 	"github.com/elastic/go-libaudit/v2/aucoalesce"
@@ -13,9 +14,54 @@ import (
 // "0" → root). They are our own rather than aucoalesce's, which only
 // aucoalesce.ResolveIDs can reach and which takes a map-based event.
 var (
-	userCache  = aucoalesce.NewUserCache(time.Minute)
-	groupCache = aucoalesce.NewGroupCache(time.Minute)
+	userCache  = newBoundedCache(maxCacheKeys, func() *aucoalesce.EntityCache { return aucoalesce.NewUserCache(time.Minute) })
+	groupCache = newBoundedCache(maxCacheKeys, func() *aucoalesce.EntityCache { return aucoalesce.NewGroupCache(time.Minute) })
 )
+
+// maxCacheKeys bounds the ids, and the names, a cache is asked about before
+// it is replaced by an empty one.
+const maxCacheKeys = 1 << 16
+
+// boundedCache is an aucoalesce.EntityCache that is replaced by a fresh one
+// once it has been asked about bound distinct ids, or names. An
+// EntityCache keeps every key it was asked about, expired or not, and the
+// ECS roles are looked up by name from user-space records: the account of a
+// failed login is whatever the one attempting it typed, so a cache of every
+// name would grow with each guess.
+type boundedCache struct {
+	mu         sync.Mutex
+	cache      *aucoalesce.EntityCache
+	ids, names map[string]struct{} // the keys cache was asked about
+	bound      int
+	fresh      func() *aucoalesce.EntityCache
+}
+
+func newBoundedCache(bound int, fresh func() *aucoalesce.EntityCache) *boundedCache {
+	return &boundedCache{cache: fresh(), ids: map[string]struct{}{}, names: map[string]struct{}{}, bound: bound, fresh: fresh}
+}
+
+// current returns the cache to ask about key, noting it in seen.
+func (c *boundedCache) current(seen map[string]struct{}, key string) *aucoalesce.EntityCache {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := seen[key]; !ok {
+		if len(seen) >= c.bound {
+			c.cache = c.fresh()
+			clear(c.ids)
+			clear(c.names)
+		}
+		seen[key] = struct{}{}
+	}
+	return c.cache
+}
+
+func (c *boundedCache) LookupID(id string) string {
+	return c.current(c.ids, id).LookupID(id)
+}
+
+func (c *boundedCache) LookupName(name string) string {
+	return c.current(c.names, name).LookupName(name)
+}
 
 // Resolver resolves user or group ids to names and back; an
 // *aucoalesce.EntityCache is one. The value it returns for an unknown id or
