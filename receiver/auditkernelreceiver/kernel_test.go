@@ -452,6 +452,14 @@ func TestKernelLoginUID(t *testing.T) {
 	assert.Equal(t, "changed-login-id-to", attrs["audit.kernel.action"])
 	assert.Equal(t, auid, attrs["audit.kernel.thing.primary"], "the new login uid")
 	assert.Equal(t, "success", attrs["audit.kernel.result"])
+	// Auditbeat's roles: the new login uid is the account acted on; the
+	// subject is the old one (unset here: no user.id).
+	assert.Equal(t, auid, attrs["audit.kernel.user.effective.id"])
+	if strings.TrimSpace(string(inherited)) == "4294967295" {
+		assert.NotContains(t, attrs, "user.id")
+	}
+	assert.Equal(t, []any{"authentication"}, attrs["audit.kernel.event.category"])
+	assert.Equal(t, []any{"start"}, attrs["audit.kernel.event.type"])
 	messages, _ := attrs["audit.kernel.messages"].([]any)
 	require.NotEmpty(t, messages)
 	assert.Contains(t, messages[0], "type=LOGIN msg=audit(")
