@@ -93,6 +93,10 @@ func (r *Reassembler) Maintain(now time.Time) {
 	r.retire(now)
 }
 
+// Len is the number of events held: in flight, or handed out and not yet
+// retired. A Reassembler at 0 holds nothing and may be dropped.
+func (r *Reassembler) Len() int { return len(r.events) }
+
 // Close hands out every event still in flight, as evicted, and retires all.
 func (r *Reassembler) Close() {
 	for i := range r.events {

@@ -253,3 +253,18 @@ func FuzzReassembler(f *testing.F) {
 		require.Empty(t, r.events)
 	})
 }
+
+func TestLen(t *testing.T) {
+	var c collector
+	r := New(50, time.Second, &c)
+	now := time.Unix(1796000000, 0)
+	assert.Equal(t, 0, r.Len())
+	r.Push(rec(t, auparse.AUDIT_SYSCALL, 1), now)
+	r.Push(rec(t, auparse.AUDIT_USER, 2), now)
+	assert.Equal(t, 2, r.Len(), "event 2 is out, but not retired behind event 1")
+	r.Push(rec(t, auparse.AUDIT_PROCTITLE, 1), now)
+	assert.Equal(t, 0, r.Len(), "both out and retired")
+	r.Push(rec(t, auparse.AUDIT_SYSCALL, 3), now)
+	r.Maintain(now.Add(2 * time.Second))
+	assert.Equal(t, 0, r.Len(), "timed out")
+}

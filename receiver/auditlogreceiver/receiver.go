@@ -207,8 +207,13 @@ func (r *auditLogReceiver) maintain() {
 			return
 		case now := <-ticker.C:
 			r.mu.Lock()
-			for _, s := range r.streams {
+			for node, s := range r.streams {
 				s.reassembler.Maintain(now)
+				// A log of many nodes (an aggregator) keeps a
+				// reassembler only for those with events in flight.
+				if s.reassembler.Len() == 0 {
+					delete(r.streams, node)
+				}
 			}
 			ready := r.takeReady()
 			r.mu.Unlock()

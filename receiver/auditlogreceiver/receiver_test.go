@@ -127,6 +127,9 @@ func TestRecordedMultiNode(t *testing.T) {
 	ru.waitEvents(t, len(want))
 	ru.settle(cfg)
 	checkExactlyOnce(t, ru.events(), want)
+	ru.r.mu.Lock()
+	assert.Empty(t, ru.r.streams, "a reassembler kept for a node with nothing in flight")
+	ru.r.mu.Unlock()
 	// One ResourceLogs per node in each batch.
 	for _, logs := range ru.sink.AllLogs() {
 		var hosts []string
