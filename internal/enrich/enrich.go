@@ -66,6 +66,9 @@ type Info struct {
 	Ancestors []Process
 	// SessionLeader is the session id (the leader's pid); 0 when unknown.
 	SessionLeader int64
+	// Session is the session leader, the process that entered the session
+	// (a login shell, a daemon); nil when unknown or lineage is off.
+	Session *Process
 	// Cgroup is where the process runs; nil when unknown or container is off.
 	Cgroup *Cgroup
 }
@@ -148,7 +151,7 @@ func (e *Enricher) Enrich(ev *Event) Info {
 		at = ev.Time.Sub(e.boot)
 	}
 
-	self := e.observe(ev, at, nowBoot)
+	self, fresh := e.observe(ev, at, nowBoot)
 	parent := e.lookup(self.ppid, at, nowBoot)
 	if self.cgroup == nil && parent != nil {
 		// The cgroup is inherited at fork.
@@ -160,6 +163,18 @@ func (e *Enricher) Enrich(ev *Event) Info {
 	}
 	if self.sid > 0 {
 		info.SessionLeader = int64(self.sid)
+		if e.opts.Lineage {
+			// /proc is asked once per process: a leader that is gone (a
+			// daemon's, often) would otherwise cost a system call an event.
+			leader := e.known(self.sid, at)
+			if leader == nil && fresh {
+				leader = e.lookup(self.sid, at, nowBoot)
+			}
+			if leader != nil {
+				p := snapshot(leader)
+				info.Session = &p
+			}
+		}
 	}
 	if parent != nil && e.opts.Lineage {
 		p := snapshot(parent)
@@ -184,8 +199,8 @@ func snapshot(e *entry) Process {
 }
 
 // observe returns the entry of the event's own process, creating or
-// updating it from the event.
-func (e *Enricher) observe(ev *Event, at, nowBoot time.Duration) *entry {
+// updating it from the event, and whether it was just read from /proc.
+func (e *Enricher) observe(ev *Event, at, nowBoot time.Duration) (*entry, bool) {
 	ent := e.table.get(ev.PID)
 	if ent != nil {
 		switch {
@@ -193,7 +208,7 @@ func (e *Enricher) observe(ev *Event, at, nowBoot time.Duration) *entry {
 			// A later process with this pid is in the table already (the
 			// event waited in the queue): this one is gone. Answer from the
 			// event alone, leaving the table to the later one.
-			return &entry{pid: ev.PID, ppid: ev.PPID, exe: ev.Exe, comm: ev.Name, title: ev.Title}
+			return &entry{pid: ev.PID, ppid: ev.PPID, exe: ev.Exe, comm: ev.Name, title: ev.Title}, false
 		case ent.goneAt != 0 && at > ent.goneAt:
 			ent = nil // it was gone before the event: a new process has the pid
 		case ev.PPID > 0 && ent.ppid > 0 && ent.ppid != ev.PPID:
@@ -211,8 +226,10 @@ func (e *Enricher) observe(ev *Event, at, nowBoot time.Duration) *entry {
 			}
 		}
 	}
+	fresh := false
 	if ent == nil {
 		ent = e.fromProc(ev.PID, at, nowBoot, false)
+		fresh = ent != nil
 		if ent == nil {
 			ent = &entry{pid: ev.PID, seen: at}
 		}
@@ -226,7 +243,7 @@ func (e *Enricher) observe(ev *Event, at, nowBoot time.Duration) *entry {
 	setString(&ent.comm, ev.Name)
 	setString(&ent.title, ev.Title)
 	e.table.update(ent)
-	return ent
+	return ent, fresh
 }
 
 // afterEvent applies what a fork or exit changes for later events.
@@ -290,6 +307,16 @@ func (e *Enricher) lookup(pid int32, at, nowBoot time.Duration) *entry {
 	if ent != nil {
 		e.table.put(ent)
 	}
+	return ent
+}
+
+// known is lookup from the table alone, without asking /proc.
+func (e *Enricher) known(pid int32, at time.Duration) *entry {
+	ent := e.table.get(pid)
+	if ent == nil || ent.start != 0 && ent.start > at+slack || ent.goneAt != 0 && at > ent.goneAt {
+		return nil
+	}
+	e.table.touch(ent)
 	return ent
 }
 

@@ -181,6 +181,7 @@ func TestAncestorsAndSessionLeader(t *testing.T) {
 		{PID: 1, Executable: "/lib/systemd/systemd", Name: "systemd", CommandLine: "/sbin/init"},
 	}, info.Ancestors)
 	assert.Equal(t, int64(20), info.SessionLeader)
+	assert.Equal(t, &Process{PID: 20, Executable: "/bin/bash", Name: "bash"}, info.Session)
 	assert.Equal(t, "cron.service", info.Cgroup.Unit)
 
 	e2, clock2 := testEnricher(fp, Options{Lineage: true, Container: true, AncestorDepth: 5})

@@ -130,13 +130,16 @@ var (
 	DestPort          = key("destination.port", Int, Event, "SOCKADDR", "the destination port")
 
 	// Enrichment of kernel events (internal/enrich): the process table and /proc.
-	ProcessCgroup        = key("process.linux.cgroup", String, Event, "/proc/<pid>/cgroup", "the cgroup line the container or unit was found in")
-	ProcessSessionLeader = key("process.session_leader.pid", Int, Event, "/proc/<pid>/stat", "the session id: the session leader's pid")
-	ProcessSystemdUnit   = key(ns+"process.systemd_unit", String, Event, "/proc/<pid>/cgroup", "the systemd unit of a process outside containers")
-	ParentExecPath       = key(ns+"process.parent.executable.path", String, Event, "process table, /proc", "the parent's executable path")
-	ParentExecName       = key(ns+"process.parent.executable.name", String, Event, "process table, /proc", "the parent's executable base name, or comm")
-	ParentCommand        = key(ns+"process.parent.command_line", String, Event, "process table, /proc", "the parent's command line")
-	ProcessAncestors     = key(ns+"process.ancestors", MapSlice, Event, "process table, /proc", "the ancestors, parent first (enrich.ancestor_depth)")
+	ProcessCgroup         = key("process.linux.cgroup", String, Event, "/proc/<pid>/cgroup", "the cgroup line the container or unit was found in")
+	ProcessSessionLeader  = key("process.session_leader.pid", Int, Event, "/proc/<pid>/stat", "the session id: the session leader's pid")
+	ProcessSystemdUnit    = key(ns+"process.systemd_unit", String, Event, "/proc/<pid>/cgroup", "the systemd unit of a process outside containers")
+	ParentExecPath        = key(ns+"process.parent.executable.path", String, Event, "process table, /proc", "the parent's executable path")
+	ParentExecName        = key(ns+"process.parent.executable.name", String, Event, "process table, /proc", "the parent's executable base name, or comm")
+	ParentCommand         = key(ns+"process.parent.command_line", String, Event, "process table, /proc", "the parent's command line")
+	SessionLeaderExecPath = key(ns+"process.session_leader.executable.path", String, Event, "process table, /proc", "the session leader's executable path")
+	SessionLeaderExecName = key(ns+"process.session_leader.executable.name", String, Event, "process table, /proc", "the session leader's executable base name, or comm")
+	SessionLeaderCommand  = key(ns+"process.session_leader.command_line", String, Event, "process table, /proc", "the session leader's command line")
+	ProcessAncestors      = key(ns+"process.ancestors", MapSlice, Event, "process table, /proc", "the ancestors, parent first (enrich.ancestor_depth)")
 
 	// Resource attributes.
 	HostName    = key("host.name", String, Resource, "os.Hostname", "the host the receiver runs on")

@@ -31,6 +31,11 @@ func Enrichment(info *enrich.Info, lr plog.LogRecord) {
 		putValid(attrs, schema.ParentExecName, executableName(p.Executable, p.Name))
 		putValid(attrs, schema.ParentCommand, p.CommandLine)
 	}
+	if p := info.Session; p != nil {
+		putValid(attrs, schema.SessionLeaderExecPath, p.Executable)
+		putValid(attrs, schema.SessionLeaderExecName, executableName(p.Executable, p.Name))
+		putValid(attrs, schema.SessionLeaderCommand, p.CommandLine)
+	}
 	if len(info.Ancestors) > 0 {
 		ancestors := attrs.PutEmptySlice(schema.ProcessAncestors)
 		ancestors.EnsureCapacity(len(info.Ancestors))
