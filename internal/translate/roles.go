@@ -108,7 +108,7 @@ func (w *attrWriter) putProcess(ev *coalesce.Event, opts Options) {
 	if argc, ok := record.Lookup(ev.Data, "argc"); ok {
 		w.putInt(schema.ProcessArgsCount, argc)
 	}
-	args, truncated := capArgs(p.Args, opts.MaxArgs, opts.MaxArgBytes)
+	args, truncated := capArgs(p.Args, limit(opts.MaxArgs, DefaultMaxArgs), limit(opts.MaxArgBytes, DefaultMaxArgBytes))
 	w.putStrings(schema.ProcessArgs, args)
 	if truncated || w.argsCut {
 		w.b.AppendEmpty(schema.ArgsTruncated).SetBool(true)

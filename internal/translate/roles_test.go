@@ -118,6 +118,17 @@ func TestCommandArgsCap(t *testing.T) {
 
 	a = pipeline(t, lines[:1], Options{MaxArgs: 10, MaxArgBytes: 10})[0]
 	assert.NotContains(t, a, "audit.kernel.process.args_truncated", "nothing to cut")
+
+	// Options that say nothing get the default caps (the log receiver's);
+	// a negative cap is none.
+	a = pipeline(t, lines, Options{})[0]
+	n, bytes = count(a)
+	assert.Equal(t, DefaultMaxArgBytes, bytes)
+	assert.Equal(t, true, a["audit.kernel.process.args_truncated"])
+	a = pipeline(t, lines, Options{MaxArgs: -1, MaxArgBytes: -1})[0]
+	n, _ = count(a)
+	assert.Equal(t, 5000, n)
+	assert.NotContains(t, a, "audit.kernel.process.args_truncated")
 }
 
 func TestCapArgs(t *testing.T) {

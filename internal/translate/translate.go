@@ -42,13 +42,33 @@ type Options struct {
 	// IncludeWarnings adds the parsing warnings, and the raw records.
 	IncludeWarnings bool
 	// MaxArgs and MaxArgBytes cap process.command_args: at most MaxArgs
-	// arguments and MaxArgBytes bytes in all (0: no cap). A cut list is
-	// marked audit.kernel.process.args_truncated.
+	// arguments and MaxArgBytes bytes in all; 0 is DefaultMaxArgs and
+	// DefaultMaxArgBytes, a negative value no cap. A cut list is marked
+	// audit.kernel.process.args_truncated.
 	MaxArgs, MaxArgBytes int
 	// DataLayout is how the open-ended record fields are put: DataFlat, one
 	// audit.kernel.data.<field> attribute each, or DataMap, one
 	// audit.kernel.data map attribute.
 	DataLayout DataLayout
+}
+
+// The caps of process.command_args when Options leave them 0: a command
+// line of 1024 arguments or 64 KiB is far past any interactive one, and
+// ARG_MAX allows 2 MiB, which would make a multi-megabyte log record.
+const (
+	DefaultMaxArgs     = 1024
+	DefaultMaxArgBytes = 64 << 10
+)
+
+// limit is the cap v gives: def for 0, none (0) for a negative v.
+func limit(v, def int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
 }
 
 // DataLayout is Options.DataLayout.
@@ -153,8 +173,8 @@ func Record(ev *coalesce.Event, recs []*record.Record, observed time.Time, opts 
 			text := r.Raw
 			// An EXECVE record holds the whole command line: capped as
 			// process.command_args is.
-			if r.Type == auparse.AUDIT_EXECVE && opts.MaxArgBytes > 0 && len(text) > opts.MaxArgBytes {
-				text, w.argsCut = validPrefix(text, opts.MaxArgBytes), true
+			if maxBytes := limit(opts.MaxArgBytes, DefaultMaxArgBytes); r.Type == auparse.AUDIT_EXECVE && maxBytes > 0 && len(text) > maxBytes {
+				text, w.argsCut = validPrefix(text, maxBytes), true
 			}
 			raw.AppendEmpty().SetStr(w.valid(schema.Messages, "type="+r.Type.String()+" msg="+text))
 		}

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/auditkernel/auditkernel/internal/translate"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
 
@@ -33,10 +34,7 @@ func createDefaultConfig() component.Config {
 		RateLimit:            0,
 		BackpressureStrategy: backpressureAuto,
 		DataLayout:           dataLayoutFlat,
-		// A command line of 1024 arguments or 64 KiB is far past any
-		// interactive one; ARG_MAX allows 2 MiB, which would make a
-		// multi-megabyte log record.
-		CommandArgs: CommandArgsConfig{MaxCount: 1024, MaxBytes: 64 << 10},
+		CommandArgs:          CommandArgsConfig{MaxCount: translate.DefaultMaxArgs, MaxBytes: translate.DefaultMaxArgBytes},
 		Reassembler: ReassemblerConfig{
 			MaxInFlight: 50,
 			Timeout:     2 * time.Second,
