@@ -27,6 +27,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/auditkernel/auditkernel/internal/enrich"
 	"github.com/auditkernel/auditkernel/internal/kerneltest"
 )
 
@@ -90,12 +91,19 @@ func TestKernelEnrichContainer(t *testing.T) {
 			assert.NotContains(t, resAttrs, "k8s.pod.uid")
 		}
 	}
-	// The first event's writer ran in this test's cgroup: the host resource.
+	// The first event's writer ran in this test's own cgroup: the host's
+	// resource, or the container this test runs in.
 	res, _ := waitForResourceRecord(t, gate.sink, func(a map[string]any) bool {
 		return kerneltest.IsSyscallWithKey(a, "akt_enrich") && a["audit.kernel.process.parent.executable.path"] != nil &&
 			a["process.parent_pid"] == int64(os.Getpid())
 	})
-	assert.NotContains(t, res.Attributes().AsRaw(), "container.id")
+	own, err := os.ReadFile("/proc/self/cgroup")
+	require.NoError(t, err)
+	if id := enrich.ParseCgroup(string(own)).ContainerID; id != "" {
+		assert.Equal(t, id, res.Attributes().AsRaw()["container.id"])
+	} else {
+		assert.NotContains(t, res.Attributes().AsRaw(), "container.id")
+	}
 }
 
 // cgroup2Root is where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup,
