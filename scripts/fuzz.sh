@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of the receiver (FuzzRecordStream, FuzzRules, FuzzConfig),
+# Runs every fuzz target of the receiver (FuzzRecordStream, FuzzConfig), of its
+# rule parser (FuzzRules),
 # of its parser and coalescer (FuzzParseDifferential, FuzzCoalesceDifferential:
 # identity with go-libaudit; FuzzParseLine: auditd log lines; FuzzPooledParse,
 # FuzzPooledCoalesce: the same identity after reusing a released record or
@@ -14,7 +15,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fuzztime="${1:-10m}"
-pkgs="./receiver/auditkernelreceiver ./internal/record ./internal/coalesce ./internal/reassembly"
+pkgs="./receiver/auditkernelreceiver ./internal/kernel ./internal/record ./internal/coalesce ./internal/reassembly"
 go="${GO:-go}"
 cd "$root"
 

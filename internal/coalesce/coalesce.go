@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package coalesce combines the parsed records of one audit event into an
 // Event: what aucoalesce.CoalesceMessages produces for the same records,
 // ECS fields included, with slices of fields in place of its maps. It

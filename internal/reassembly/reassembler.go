@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package reassembly groups the records of a kernel audit stream into events
 // as go-libaudit's Reassembler does (same completion rules, eviction on
 // timeout and on max in flight, sequence order with its rollover rule), with

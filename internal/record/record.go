@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package record parses the text of one kernel audit record: the header
 // (timestamp, sequence) and the interpreted key=value fields, as go-libaudit's
 // auparse does, without its regular expression and maps.

@@ -1,3 +1,5 @@
+//go:build !windows
+
 package record
 
 import "github.com/elastic/go-libaudit/v2/auparse"

@@ -1,4 +1,4 @@
-//go:build !windows
+//go:build linux
 
 // Package recordtest reads the recorded streams of testdata/raw for the
 // tests of several packages, as the kernel receiver would have read them.

@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package translate turns reassembled audit events into OpenTelemetry log
 // records. It is pure: records in, plog.LogRecord out, options as a struct;
 // no kernel, no goroutines, no logger. Both receivers call it: the kernel
@@ -51,14 +53,6 @@ type Options struct {
 	// audit.kernel.data map attribute.
 	DataLayout DataLayout
 }
-
-// The caps of process.command_args when Options leave them 0: a command
-// line of 1024 arguments or 64 KiB is far past any interactive one, and
-// ARG_MAX allows 2 MiB, which would make a multi-megabyte log record.
-const (
-	DefaultMaxArgs     = 1024
-	DefaultMaxArgBytes = 64 << 10
-)
 
 // limit is the cap v gives: def for 0, none (0) for a negative v.
 func limit(v, def int) int {

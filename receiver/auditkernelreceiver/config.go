@@ -1,5 +1,3 @@
-//go:build linux
-
 package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
 
 import (
@@ -14,32 +12,12 @@ import (
 
 	"go.opentelemetry.io/collector/confmap"
 
-	"github.com/auditkernel/auditkernel/internal/translate"
+	"github.com/auditkernel/auditkernel/internal/kernel"
 )
-
-// Socket types.
-const (
-	socketTypeAuto      = ""
-	socketTypeUnicast   = "unicast"
-	socketTypeMulticast = "multicast"
-)
-
-// Backpressure strategies, with Auditbeat's auditd-module semantics.
-const (
-	backpressureAuto      = "auto"
-	backpressureKernel    = "kernel"
-	backpressureUserspace = "userspace"
-	backpressureBoth      = "both"
-	backpressureNone      = "none"
-)
-
-// failureModes maps the configured name to the kernel's AUDIT_FAIL_* value.
-// go-libaudit v2.6.2's FailureMode constants are all 0, so the values are ours.
-var failureModes = map[string]uint32{"silent": 0, "log": 1, "panic": 2}
 
 var (
-	socketTypes            = []string{socketTypeUnicast, socketTypeMulticast}
-	backpressureStrategies = []string{backpressureAuto, backpressureKernel, backpressureUserspace, backpressureBoth, backpressureNone}
+	socketTypes            = []string{kernel.SocketUnicast, kernel.SocketMulticast}
+	backpressureStrategies = []string{kernel.BackpressureAuto, kernel.BackpressureKernel, kernel.BackpressureUserspace, kernel.BackpressureBoth, kernel.BackpressureNone}
 )
 
 // Config is the auditkernel receiver's configuration.
@@ -232,30 +210,14 @@ func nestDottedKeys(raw map[string]any) []string {
 	return conflicts
 }
 
-// translateOptions are the settings of the translation.
-func (cfg *Config) translateOptions() translate.Options {
-	layout := translate.DataFlat
-	if cfg.DataLayout == dataLayoutMap {
-		layout = translate.DataMap
-	}
-	return translate.Options{
-		ResolveIDs:        cfg.ResolveIDs,
-		IncludeRawMessage: cfg.IncludeRawMessage,
-		IncludeWarnings:   cfg.IncludeWarnings,
-		MaxArgs:           cfg.CommandArgs.MaxCount,
-		MaxArgBytes:       cfg.CommandArgs.MaxBytes,
-		DataLayout:        layout,
-	}
-}
-
 // Validate checks every setting and parses every audit rule.
 func (cfg *Config) Validate() error {
 	var errs []error
-	if cfg.SocketType != socketTypeAuto && !slices.Contains(socketTypes, cfg.SocketType) {
+	if cfg.SocketType != kernel.SocketAuto && !slices.Contains(socketTypes, cfg.SocketType) {
 		errs = append(errs, fmt.Errorf("socket_type %q is invalid: use %q (auto), %q or %q",
-			cfg.SocketType, socketTypeAuto, socketTypeUnicast, socketTypeMulticast))
+			cfg.SocketType, kernel.SocketAuto, kernel.SocketUnicast, kernel.SocketMulticast))
 	}
-	if _, ok := failureModes[cfg.FailureMode]; !ok {
+	if _, ok := kernel.FailureModes[cfg.FailureMode]; !ok {
 		errs = append(errs, fmt.Errorf("failure_mode %q is invalid: use silent, log or panic", cfg.FailureMode))
 	}
 	if !slices.Contains(backpressureStrategies, cfg.BackpressureStrategy) {
@@ -284,14 +246,32 @@ func (cfg *Config) Validate() error {
 	if cfg.RuleCheckInterval != 0 && cfg.RuleCheckInterval < minInterval {
 		errs = append(errs, fmt.Errorf("rule_check_interval %v is invalid: use 0 to disable the check, or at least %v", cfg.RuleCheckInterval, minInterval))
 	}
-	if cfg.Immutable && cfg.SocketType == socketTypeMulticast {
+	if cfg.Immutable && cfg.SocketType == kernel.SocketMulticast {
 		errs = append(errs, errors.New("immutable: true needs the unicast socket (it installs rules, then locks them); it cannot be combined with socket_type: multicast"))
 	}
 	errs = append(errs, cfg.Enrich.validate()...)
-	if _, err := loadRules(cfg); err != nil {
+	if _, err := kernel.LoadRules(cfg.ruleConfig()); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+func (cfg *Config) ruleConfig() kernel.RuleConfig {
+	return kernel.RuleConfig{AuditRules: cfg.AuditRules, AuditRuleFiles: cfg.AuditRuleFiles, IgnoreErrors: cfg.IgnoreErrors}
+}
+
+// kernelConfig is the part of the configuration that Open applies; Validate
+// has checked the ranges.
+func (cfg *Config) kernelConfig() kernel.Config {
+	return kernel.Config{
+		SocketType:           cfg.SocketType,
+		FailureMode:          cfg.FailureMode,
+		BacklogLimit:         uint32(cfg.BacklogLimit),
+		RateLimit:            uint32(cfg.RateLimit),
+		BackpressureStrategy: cfg.BackpressureStrategy,
+		Immutable:            cfg.Immutable,
+		SocketBufferSize:     cfg.SocketBufferSize,
+	}
 }
 
 func checkRange(name string, v, lowest, highest int64) error {

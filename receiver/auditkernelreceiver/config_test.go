@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/auditkernel/auditkernel/internal/kernel"
 	"github.com/auditkernel/auditkernel/internal/translate"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
@@ -66,11 +67,11 @@ func TestLoadConfigFull(t *testing.T) {
 	assert.Equal(t, ReassemblerConfig{MaxInFlight: 100, Timeout: 5 * time.Second, QueueSize: 1000}, cfg.Reassembler)
 	assert.Equal(t, EnrichConfig{Lineage: false, Container: true, AncestorDepth: 4, ProcPath: "/host/proc", TableMaxEntries: 1000, TableMaxBytes: 1 << 20}, cfg.Enrich)
 
-	rules, err := loadRules(cfg)
+	rules, err := kernel.LoadRules(cfg.ruleConfig())
 	require.NoError(t, err)
 	var sources []string
-	for _, r := range rules.rules {
-		sources = append(sources, r.source)
+	for _, r := range rules.Rules {
+		sources = append(sources, r.Source)
 	}
 	// The seed's 8 rules (blank lines and comments skipped), then the files in sorted order.
 	assert.Equal(t, []string{
@@ -78,10 +79,10 @@ func TestLoadConfigFull(t *testing.T) {
 		"audit_rules line 8", "audit_rules line 9", "audit_rules line 10", "audit_rules line 11",
 		"testdata/rules/10-extra.rules:2", "testdata/rules/10-extra.rules:4", "testdata/rules/20-more.rules:1",
 	}, sources)
-	assert.Equal(t, "-w /etc/group -p wa -k identity", rules.rules[0].text)
-	again, err := loadRules(cfg)
+	assert.Equal(t, "-w /etc/group -p wa -k identity", rules.Rules[0].Text)
+	again, err := kernel.LoadRules(cfg.ruleConfig())
 	require.NoError(t, err)
-	assert.Len(t, again.rules, len(rules.rules), "loading twice does not double the rules")
+	assert.Len(t, again.Rules, len(rules.Rules), "loading twice does not double the rules")
 }
 
 func TestLoadConfigAuditbeatAliases(t *testing.T) {
@@ -206,22 +207,12 @@ func TestIgnoreErrorsTurnsBadRulesIntoWarnings(t *testing.T) {
 	cfg.IgnoreErrors = true
 	cfg.AuditRules = "-w /etc/passwd -p wa -k identity\n-a always,exit -S notasyscall\n-w /etc/passwd -p wa -k identity"
 	require.NoError(t, confmap.Validate(cfg))
-	rules, err := loadRules(cfg)
+	rules, err := kernel.LoadRules(cfg.ruleConfig())
 	require.NoError(t, err)
-	assert.Len(t, rules.rules, 1)
-	require.Len(t, rules.warnings, 2)
-	assert.Contains(t, rules.warnings[0], "audit_rules line 2")
-	assert.Contains(t, rules.warnings[1], "audit_rules line 3")
-}
-
-func TestPrependRuleKeepsItsFlag(t *testing.T) {
-	appended, err := buildRule("a", "-a always,exit -S openat -k k")
-	require.NoError(t, err)
-	prepended, err := buildRule("b", "-A always,exit -S openat -k k")
-	require.NoError(t, err)
-	assert.Zero(t, appended.wire[0]&auditFilterPrepend)
-	assert.NotZero(t, prepended.wire[0]&auditFilterPrepend)
-	assert.Equal(t, appended.wire[1:], prepended.wire[1:], "only the prepend flag differs")
+	assert.Len(t, rules.Rules, 1)
+	require.Len(t, rules.Warnings, 2)
+	assert.Contains(t, rules.Warnings[0], "audit_rules line 2")
+	assert.Contains(t, rules.Warnings[1], "audit_rules line 3")
 }
 
 func TestValidateDataLayoutAndCommandArgs(t *testing.T) {

@@ -33,7 +33,7 @@ func TestDeliverBatchWithUnnormalizableEvents(t *testing.T) {
 	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, Transport: "netlink", ReceiverCreateSettings: set})
 	require.NoError(t, err)
 	sink := new(consumertest.LogsSink)
-	p := newPipeline(defaultConfig(), sink, newLosses(telemetry), obsrecv, telemetry, set.Logger, "test")
+	p := newPipeline(defaultConfig(), sink, obsrecv, "test", sinks{losses: newLosses(telemetry), telemetry: telemetry, logger: set.Logger})
 
 	const events = 8 * minEventsPerWorker
 	var batch []queuedEvent

@@ -1,5 +1,3 @@
-//go:build linux
-
 //go:generate make -C ../.. generate
 
 // Package auditkernelreceiver receives Linux kernel audit events over netlink

@@ -1,16 +1,14 @@
-//go:build linux
-
 package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
 
 import (
-	"context"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/auditkernel/auditkernel/internal/kernel"
 	"github.com/auditkernel/auditkernel/internal/translate"
+
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
 
@@ -27,12 +25,12 @@ func NewFactory() receiver.Factory {
 // is the power of two that Auditbeat's documented 8196 was meant to be.
 func createDefaultConfig() component.Config {
 	return &Config{
-		SocketType:           socketTypeAuto,
+		SocketType:           kernel.SocketAuto,
 		ResolveIDs:           true,
 		FailureMode:          "silent",
 		BacklogLimit:         8192,
 		RateLimit:            0,
-		BackpressureStrategy: backpressureAuto,
+		BackpressureStrategy: kernel.BackpressureAuto,
 		DataLayout:           dataLayoutFlat,
 		CommandArgs:          CommandArgsConfig{MaxCount: translate.DefaultMaxArgs, MaxBytes: translate.DefaultMaxArgBytes},
 		Reassembler: ReassemblerConfig{
@@ -56,8 +54,4 @@ func createDefaultConfig() component.Config {
 			TableMaxBytes:   16 << 20,
 		},
 	}
-}
-
-func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
-	return newReceiver(set, cfg.(*Config), next, newNetlinkKernel)
 }

@@ -11,50 +11,29 @@ import (
 	libaudit "github.com/elastic/go-libaudit/v2"
 	"github.com/elastic/go-libaudit/v2/auparse"
 	"go.uber.org/zap"
+
+	"github.com/auditkernel/auditkernel/internal/kernel"
 )
 
-// fakeKernel replays recorded netlink messages; anything put on errs is
-// returned by Receive before the next message.
-type fakeKernel struct {
+// fakeMessages replays recorded netlink messages; anything put on errs is
+// returned by Receive before the next message. With flushBatch set, held
+// models the kernel's retry queue: Flush sends at most flushBatch of it, as
+// much as fits in the socket, then the flush's own CONFIG_CHANGE record.
+type fakeMessages struct {
 	msgs        chan *libaudit.RawAuditMessage
 	errs        chan error
 	interrupted chan struct{}
 	interrupt   atomic.Bool
-	lost        atomic.Uint32
-	closed      atomic.Int32
-	// Unicast: ours is the registered PID, holder the kernel's audit PID.
-	ours, holder atomic.Uint32
-	registered   atomic.Int32
-	reopenErr    error // returned by every Reopen
-	reopened     atomic.Int32
+	reopenErr   error // returned by every Reopen
+	reopened    atomic.Int32
 
-	mu sync.Mutex
-	// held models the kernel's retry queue: with flushBatch set, Flush sends
-	// at most flushBatch of it, as much as fits in the socket, then the
-	// flush's own CONFIG_CHANGE record. What is left at Close is lost.
+	mu         sync.Mutex
 	held       []*libaudit.RawAuditMessage
 	flushBatch int
 	flushSeq   int
-	managed    []auditRule // what the receiver installed
-	rules      [][]byte    // what the kernel has
-	installs   int
 }
 
-func newFakeKernel(msgs []*libaudit.RawAuditMessage) *fakeKernel {
-	f := &fakeKernel{
-		msgs:        make(chan *libaudit.RawAuditMessage, len(msgs)+1024),
-		errs:        make(chan error, 16),
-		interrupted: make(chan struct{}),
-	}
-	for _, m := range msgs {
-		f.msgs <- m
-	}
-	return f
-}
-
-func (f *fakeKernel) open(*Config, ruleSet, *zap.Logger) (kernelConn, error) { return f, nil }
-
-func (f *fakeKernel) Receive(timeout time.Duration) (*libaudit.RawAuditMessage, error) {
+func (f *fakeMessages) Receive(timeout time.Duration) (*libaudit.RawAuditMessage, error) {
 	select {
 	case err := <-f.errs:
 		return nil, err
@@ -62,7 +41,7 @@ func (f *fakeKernel) Receive(timeout time.Duration) (*libaudit.RawAuditMessage, 
 	}
 	select {
 	case <-f.interrupted:
-		return nil, errInterrupted
+		return nil, kernel.ErrInterrupted
 	case m := <-f.msgs:
 		return m, nil
 	case <-time.After(timeout):
@@ -70,17 +49,13 @@ func (f *fakeKernel) Receive(timeout time.Duration) (*libaudit.RawAuditMessage, 
 	}
 }
 
-func (f *fakeKernel) Interrupt() {
+func (f *fakeMessages) Interrupt() {
 	if f.interrupt.CompareAndSwap(false, true) {
 		close(f.interrupted)
 	}
 }
 
-func (f *fakeKernel) Status() (*libaudit.AuditStatus, error) {
-	return &libaudit.AuditStatus{FeatureBitmap: libaudit.AuditFeatureBitmapBacklogWaitTime, Lost: f.lost.Load(), PID: f.holder.Load()}, nil
-}
-
-func (f *fakeKernel) Flush() error {
+func (f *fakeMessages) Flush() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.flushBatch == 0 {
@@ -97,53 +72,91 @@ func (f *fakeKernel) Flush() error {
 	return nil
 }
 
-func (f *fakeKernel) Reopen() error {
+func (f *fakeMessages) Reopen() error {
 	f.reopened.Add(1)
 	return f.reopenErr
 }
 
-func (f *fakeKernel) PID() uint32 { return f.ours.Load() }
+// fakeControl is the kernel's status: its lost counter and who holds the
+// audit PID (holder); Register hands it to ours.
+type fakeControl struct {
+	lost, ours, holder atomic.Uint32
+	registered         atomic.Int32
+}
 
-func (f *fakeKernel) Register() error {
+func (f *fakeControl) Status() (*libaudit.AuditStatus, error) {
+	return &libaudit.AuditStatus{FeatureBitmap: libaudit.AuditFeatureBitmapBacklogWaitTime, Lost: f.lost.Load(), PID: f.holder.Load()}, nil
+}
+
+func (f *fakeControl) Register() error {
 	f.registered.Add(1)
 	f.holder.Store(f.ours.Load())
 	return nil
 }
 
-func (f *fakeKernel) ManagedRules() []auditRule {
+// fakeRules holds the rules the receiver installed (managed) and the
+// kernel's (rules).
+type fakeRules struct {
+	mu       sync.Mutex
+	managed  []kernel.Rule
+	rules    [][]byte
+	installs int
+}
+
+func (f *fakeRules) Managed() []kernel.Rule {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.managed
 }
 
-func (f *fakeKernel) Rules() ([][]byte, error) {
+func (f *fakeRules) List() ([][]byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.rules, nil
 }
 
-func (f *fakeKernel) InstallRules() error {
+func (f *fakeRules) Replace() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.installs++
 	f.rules = nil
 	for _, r := range f.managed {
-		f.rules = append(f.rules, listedForm(r.wire))
+		f.rules = append(f.rules, kernel.ListedForm(r.Wire))
 	}
 	return nil
 }
 
-func (f *fakeKernel) setRules(rules [][]byte) {
+func (f *fakeRules) setRules(rules [][]byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rules = rules
 }
 
-func (f *fakeKernel) Setup() kernelSetup {
-	return kernelSetup{socketType: socketTypeUnicast, reason: "fake", rules: len(f.ManagedRules())}
+// fakeKernel is the three together, opened by open.
+type fakeKernel struct {
+	*fakeMessages
+	*fakeControl
+	*fakeRules
+	closed atomic.Int32
 }
 
-func (f *fakeKernel) Close() error {
-	f.closed.Add(1)
-	return nil
+func newFakeKernel(msgs []*libaudit.RawAuditMessage) *fakeKernel {
+	f := &fakeKernel{
+		fakeMessages: &fakeMessages{msgs: make(chan *libaudit.RawAuditMessage, len(msgs)+1024), errs: make(chan error, 16), interrupted: make(chan struct{})},
+		fakeControl:  &fakeControl{},
+		fakeRules:    &fakeRules{},
+	}
+	for _, m := range msgs {
+		f.msgs <- m
+	}
+	return f
+}
+
+func (f *fakeKernel) open(kernel.Config, []kernel.Rule, *zap.Logger) (*kernel.Conn, error) {
+	setup := kernel.Setup{SocketType: kernel.SocketUnicast, Reason: "fake", Rules: len(f.Managed()), PID: f.ours.Load()}
+	closeFn := func() error {
+		f.closed.Add(1)
+		return nil
+	}
+	return &kernel.Conn{Messages: f.fakeMessages, Control: f.fakeControl, Rules: f.fakeRules, Setup: setup, Close: closeFn}, nil
 }

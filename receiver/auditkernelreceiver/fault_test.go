@@ -26,6 +26,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/auditkernel/auditkernel/internal/kernel"
 	"github.com/auditkernel/auditkernel/internal/kerneltest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
@@ -43,10 +44,10 @@ func TestHelperRunReceiver(t *testing.T) {
 		t.Skip("helper process for TestKernelRestartAfterSIGKILL")
 	}
 	cfg := defaultConfig()
-	cfg.SocketType = socketTypeUnicast
+	cfg.SocketType = kernel.SocketUnicast
 	cfg.AuditRules = rules
 	sink := new(consumertest.LogsSink)
-	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, sink, newNetlinkKernel)
+	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, sink, kernel.Open)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	fmt.Println("started")
@@ -182,17 +183,17 @@ func TestKernelRestartAfterSIGKILL(t *testing.T) {
 func TestKernelSocketOverrun(t *testing.T) {
 	kerneltest.Require(t)
 	owner := defaultConfig()
-	owner.SocketType = socketTypeUnicast
+	owner.SocketType = kernel.SocketUnicast
 	owner.AuditRules = stormRule()
 	_, ownerSink := startKernelReceiver(t, owner)
 
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
 	cfg := defaultConfig()
-	cfg.SocketType = socketTypeMulticast
+	cfg.SocketType = kernel.SocketMulticast
 	cfg.SocketBufferSize = 4096
 	sink := new(consumertest.LogsSink)
-	r, err := newReceiver(metadatatest.NewSettings(tt), cfg, sink, newNetlinkKernel)
+	r, err := newReceiver(metadatatest.NewSettings(tt), cfg, sink, kernel.Open)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { assert.NoError(t, r.Shutdown(context.Background())) })

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/auditkernel/auditkernel/internal/kernel"
 	"github.com/auditkernel/auditkernel/internal/kerneltest"
 )
 
@@ -175,11 +176,11 @@ func TestKernelStorm(t *testing.T) {
 	}
 
 	free := &stormConsumer{}
-	freeRate, _ := run(backpressureAuto, free, false)
+	freeRate, _ := run(kernel.BackpressureAuto, free, false)
 	t.Logf("storm of %d calls, %d records each, consumer not blocking: %.0f calls/s, %d delivered (lost: %d kernel records, %d gaps, %d userspace)",
 		n, perEvent, freeRate, free.events.Load(), free.lostTotal("kernel"), free.lostTotal("sequence_gaps"), free.lostTotal("userspace"))
 
-	for _, strategy := range []string{backpressureAuto, backpressureBoth} {
+	for _, strategy := range []string{kernel.BackpressureAuto, kernel.BackpressureBoth} {
 		c := &stormConsumer{}
 		rate, heapGrowth := run(strategy, c, true)
 		delivered, kernelLost := c.events.Load(), c.lostTotal("kernel")

@@ -33,6 +33,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/auditkernel/auditkernel/internal/kernel"
 	"github.com/auditkernel/auditkernel/internal/kerneltest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
@@ -60,7 +61,7 @@ func startKernelReceiver(t *testing.T, cfg *Config) (*auditReceiver, *consumerte
 func startKernelReceiverTo(t *testing.T, cfg *Config, next consumer.Logs) *auditReceiver {
 	t.Helper()
 	require.NoError(t, cfg.Validate())
-	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, next, newNetlinkKernel)
+	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, next, kernel.Open)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { assert.NoError(t, r.Shutdown(context.Background())) })
@@ -266,8 +267,8 @@ func TestKernelAnotherProcessHoldsPID(t *testing.T) {
 	holder := startPIDHolder(t)
 
 	cfg := defaultConfig()
-	cfg.SocketType = socketTypeUnicast
-	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop(), newNetlinkKernel)
+	cfg.SocketType = kernel.SocketUnicast
+	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop(), kernel.Open)
 	require.NoError(t, err)
 	err = r.Start(context.Background(), componenttest.NewNopHost())
 	require.Error(t, err)
@@ -278,7 +279,7 @@ func TestKernelAnotherProcessHoldsPID(t *testing.T) {
 
 	// Multicast receives while the other process owns the PID.
 	cfg = defaultConfig()
-	cfg.SocketType = socketTypeMulticast
+	cfg.SocketType = kernel.SocketMulticast
 	_, sink := startKernelReceiver(t, cfg)
 	sendUserLogin(t)
 	waitForRecord(t, sink, func(a map[string]any) bool {
@@ -290,18 +291,18 @@ func TestKernelAnotherProcessHoldsPID(t *testing.T) {
 func TestKernelSettingsAndLifecycle(t *testing.T) {
 	kerneltest.Require(t)
 	cfg := defaultConfig()
-	cfg.SocketType = socketTypeUnicast
+	cfg.SocketType = kernel.SocketUnicast
 	cfg.FailureMode = "log"
 	cfg.BacklogLimit = 4096
 	cfg.RateLimit = 0
-	cfg.BackpressureStrategy = backpressureKernel
+	cfg.BackpressureStrategy = kernel.BackpressureKernel
 	cfg.AuditRules = "-w /etc/akt-lifecycle-nonexistent-dir -p wa -k akt_lifecycle"
 
 	for i := range 2 {
 		core, logs := observer.New(zap.InfoLevel)
 		set := receivertest.NewNopSettings(metadata.Type)
 		set.Logger = zap.New(core)
-		r, err := newReceiver(set, cfg, consumertest.NewNop(), newNetlinkKernel)
+		r, err := newReceiver(set, cfg, consumertest.NewNop(), kernel.Open)
 		require.NoError(t, err)
 		begin := time.Now()
 		require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()), "start %d", i)
@@ -325,7 +326,7 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 		assert.Equal(t, uint32(1), status.Enabled)
 		assert.Equal(t, uint32(1), status.Failure)
 		assert.Equal(t, uint32(4096), status.BacklogLimit)
-		if supportsBacklogWaitTime(status) {
+		if status.FeatureBitmap&libaudit.AuditFeatureBitmapBacklogWaitTime != 0 {
 			assert.Equal(t, uint32(0), status.BacklogWaitTime, "strategy kernel: audited syscalls never wait")
 		}
 		require.NoError(t, r.Shutdown(context.Background()))
@@ -336,13 +337,13 @@ func TestKernelSettingsAndLifecycle(t *testing.T) {
 			"Shutdown removes the self-exclusion rule, so a process reusing the PID is audited; configured rules stay")
 	}
 
-	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop(), newNetlinkKernel)
+	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop(), kernel.Open)
 	require.NoError(t, err)
 	require.NoError(t, r.Shutdown(context.Background()), "Shutdown without Start")
 
 	// Two unicast receivers in one collector cannot share the PID.
 	startKernelReceiver(t, cfg)
-	second, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop(), newNetlinkKernel)
+	second, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop(), kernel.Open)
 	require.NoError(t, err)
 	err = second.Start(context.Background(), componenttest.NewNopHost())
 	require.ErrorContains(t, err, fmt.Sprintf("audit PID is held by process %d (this collector) for another auditkernel receiver", os.Getpid()))
@@ -389,7 +390,7 @@ func TestKernelRuleDrift(t *testing.T) {
 func TestKernelPIDCannotBeTakenWhileRunning(t *testing.T) {
 	kerneltest.Require(t)
 	cfg := defaultConfig()
-	cfg.SocketType = socketTypeUnicast
+	cfg.SocketType = kernel.SocketUnicast
 	_, sink := startKernelReceiver(t, cfg)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperHoldAuditPID$")
@@ -425,7 +426,7 @@ func TestKernelLoginUID(t *testing.T) {
 	cfg.IncludeRawMessage = true
 	require.NoError(t, cfg.Validate())
 	sink := new(consumertest.LogsSink)
-	r, err := newReceiver(metadatatest.NewSettings(tt), cfg, sink, newNetlinkKernel)
+	r, err := newReceiver(metadatatest.NewSettings(tt), cfg, sink, kernel.Open)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
 	shutdown := func() { assert.NoError(t, r.Shutdown(context.Background())) }

@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
+	"github.com/auditkernel/auditkernel/internal/kernel"
 	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
@@ -74,8 +75,8 @@ func TestLossIsCounted(t *testing.T) {
 	msgs := withoutSequences(t, all, 2200, 2300, 2301)
 	fake := newFakeKernel(msgs)
 	fake.lost.Store(5) // losses before start are not ours
-	fake.errs <- errSocketOverrun
-	fake.errs <- errSocketOverrun
+	fake.errs <- kernel.ErrSocketOverrun
+	fake.errs <- kernel.ErrSocketOverrun
 	sink := new(consumertest.LogsSink)
 
 	tt := runWithTelemetry(t, fake, sink)

@@ -9,21 +9,20 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
+	"github.com/auditkernel/auditkernel/internal/kernel"
 )
 
 // monitor watches the kernel side while the receiver runs: the kernel's
 // lost counter and backlog, who holds the audit PID, and whether the
 // kernel's rules are still the configured ones.
 type monitor struct {
-	conn      kernelConn
-	losses    *losses
-	health    *health
-	drifts    func(ruleDrift) // hands a drift report to the pipeline
-	telemetry *metadata.TelemetryBuilder
-	logger    *zap.Logger
-	lost      lostCounter
-	holder    uint32 // the other process last seen holding the audit PID
+	sinks
+	control kernel.Control
+	rules   kernel.Rules
+	pid     uint32          // the audit PID this receiver registered, 0 in multicast mode
+	drifts  func(ruleDrift) // hands a drift report to the pipeline
+	lost    lostCounter
+	holder  uint32 // the other process last seen holding the audit PID
 }
 
 // run polls the status every statusInterval and checks the rules every
@@ -34,7 +33,7 @@ func (m *monitor) run(ctx context.Context, statusInterval, ruleInterval time.Dur
 	status := time.NewTicker(statusInterval)
 	defer status.Stop()
 	var rules <-chan time.Time
-	if ruleInterval > 0 && m.conn.ManagedRules() != nil {
+	if ruleInterval > 0 && m.rules.Managed() != nil {
 		ticker := time.NewTicker(ruleInterval)
 		defer ticker.Stop()
 		rules = ticker.C
@@ -53,7 +52,7 @@ func (m *monitor) run(ctx context.Context, statusInterval, ruleInterval time.Dur
 }
 
 func (m *monitor) pollStatus(ctx context.Context) {
-	status, err := m.conn.Status()
+	status, err := m.control.Status()
 	if err != nil {
 		m.logger.Debug("cannot read kernel audit status", zap.Error(err))
 		return
@@ -78,7 +77,7 @@ func (m *monitor) pollStatus(ctx context.Context) {
 // (EEXIST), so this happens only after it dropped us; once the PID is free
 // again, this receiver takes it back.
 func (m *monitor) checkPID(holder uint32) {
-	ours := m.conn.PID()
+	ours := m.pid
 	if ours == 0 || holder == ours {
 		if m.holder != 0 {
 			m.holder = 0
@@ -88,14 +87,14 @@ func (m *monitor) checkPID(holder uint32) {
 	}
 	if holder == 0 {
 		m.logger.Warn("the kernel released this receiver's audit PID; registering again")
-		if err := m.conn.Register(); err != nil {
+		if err := m.control.Register(); err != nil {
 			m.logger.Error("registering as the audit PID failed", zap.Error(err))
 		}
 		return
 	}
 	if holder != m.holder {
 		m.holder = holder
-		err := fmt.Errorf("audit PID is held by process %d (%s): the kernel sends audit events to it, not to this receiver", holder, processName(int(holder)))
+		err := fmt.Errorf("audit PID is held by process %d (%s): the kernel sends audit events to it, not to this receiver", holder, kernel.ProcessName(int(holder)))
 		m.logger.Error("lost the audit PID", zap.Error(err))
 		m.health.set(conditionPID, err)
 	}
@@ -104,18 +103,18 @@ func (m *monitor) checkPID(holder uint32) {
 // checkRules re-installs the configured rules when the kernel's differ, for
 // instance after someone ran `auditctl -D`, and reports the drift in-band.
 func (m *monitor) checkRules(ctx context.Context) {
-	want := m.conn.ManagedRules()
-	have, err := m.conn.Rules()
+	want := m.rules.Managed()
+	have, err := m.rules.List()
 	if err != nil {
 		m.logger.Warn("cannot list the kernel's audit rules to check them", zap.Error(err))
 		return
 	}
-	missing, extra := diffRules(want, have)
+	missing, extra := kernel.DiffRules(want, have)
 	if len(missing) == 0 && len(extra) == 0 {
 		return
 	}
 	d := ruleDrift{detected: time.Now(), missing: missing, extra: extra}
-	if d.err = m.conn.InstallRules(); d.err == nil {
+	if d.err = m.rules.Replace(); d.err == nil {
 		d.reinstalled = true
 	}
 	m.telemetry.ReceiverAuditkernelRulesDrifted.Add(ctx, 1)

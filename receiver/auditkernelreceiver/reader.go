@@ -13,9 +13,9 @@ import (
 	"github.com/elastic/go-libaudit/v2/auparse"
 	"go.uber.org/zap"
 
+	"github.com/auditkernel/auditkernel/internal/kernel"
 	"github.com/auditkernel/auditkernel/internal/reassembly"
 	"github.com/auditkernel/auditkernel/internal/record"
-	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
 
 // maintainInterval bounds how late a timed-out event is flushed.
@@ -46,13 +46,12 @@ type queuedEvent struct {
 // reader reads netlink messages, parses their headers and reassembles them
 // into events. It runs on one goroutine, so its accounting needs no locks.
 type reader struct {
-	conn        kernelConn
+	sinks
+	msgs        kernel.Messages
 	queue       chan<- queuedEvent
 	drop        bool // drop when the queue is full instead of blocking
 	reassembler *reassembly.Reassembler
 	sequences   sequenceTracker
-	losses      *losses
-	health      *health
 	// draining makes run return once the socket is quiet, so that Shutdown
 	// receives what the kernel still had; done closes when run returns.
 	draining atomic.Bool
@@ -62,14 +61,13 @@ type reader struct {
 	done       chan struct{}
 	// discard closes when Shutdown runs out of time: the events still
 	// arriving are counted as dropped instead of waiting for the queue.
-	discard   chan struct{}
-	telemetry *metadata.TelemetryBuilder
-	logger    *zap.Logger
+	discard chan struct{}
 }
 
-func newReader(cfg *Config, conn kernelConn, queue chan<- queuedEvent, drop bool, losses *losses, health *health, telemetry *metadata.TelemetryBuilder, logger *zap.Logger) *reader {
-	r := &reader{conn: conn, queue: queue, drop: drop, losses: losses, health: health, telemetry: telemetry, logger: logger, done: make(chan struct{}), discard: make(chan struct{})}
-	r.reassembler = reassembly.New(cfg.Reassembler.MaxInFlight, cfg.Reassembler.Timeout, r)
+// newReader reads msgs into queue, blocking when it is full unless drop.
+func newReader(msgs kernel.Messages, cfg ReassemblerConfig, queue chan<- queuedEvent, drop bool, s sinks) *reader {
+	r := &reader{sinks: s, msgs: msgs, queue: queue, drop: drop, done: make(chan struct{}), discard: make(chan struct{})}
+	r.reassembler = reassembly.New(cfg.MaxInFlight, cfg.Timeout, r)
 	return r
 }
 
@@ -85,10 +83,10 @@ func (r *reader) run(ctx context.Context) {
 		if r.draining.Load() {
 			timeout = drainQuiet
 		}
-		msg, err := r.conn.Receive(timeout)
+		msg, err := r.msgs.Receive(timeout)
 		now := time.Now()
 		switch {
-		case errors.Is(err, errInterrupted):
+		case errors.Is(err, kernel.ErrInterrupted):
 			return
 		case msg == nil && err == nil && r.draining.Load():
 			// The kernel's sender retries what it failed to send only when
@@ -99,7 +97,7 @@ func (r *reader) run(ctx context.Context) {
 				return
 			}
 			r.flush()
-		case errors.Is(err, errSocketOverrun):
+		case errors.Is(err, kernel.ErrSocketOverrun):
 			r.losses.socketOverrun(ctx)
 			r.logger.Warn("audit messages lost: the socket receive buffer overran; raise socket_buffer_size or make the rules more selective")
 		case err != nil:
@@ -139,7 +137,7 @@ func (r *reader) drain(ctx context.Context) {
 // flush wakes the kernel's sender, which then sends what it held back.
 func (r *reader) flush() {
 	r.sinceFlush.Store(0)
-	if err := r.conn.Flush(); err != nil {
+	if err := r.msgs.Flush(); err != nil {
 		r.logger.Debug("cannot make the kernel send what it holds", zap.Error(err))
 	}
 }
@@ -157,7 +155,7 @@ func (r *reader) reopen(ctx context.Context, readErr error) bool {
 			return false
 		case <-time.After(wait):
 		}
-		if err = r.conn.Reopen(); err == nil {
+		if err = r.msgs.Reopen(); err == nil {
 			r.logger.Info("reopened the audit socket")
 			r.health.set(conditionSocket, nil)
 			return true

@@ -15,8 +15,22 @@ import (
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.uber.org/zap"
 
+	"github.com/auditkernel/auditkernel/internal/kernel"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
+
+// sinks are where the reader, the pipeline and the monitor report: every
+// loss, the component status, the receiver's telemetry and its log.
+type sinks struct {
+	losses    *losses
+	health    *health
+	telemetry *metadata.TelemetryBuilder
+	logger    *zap.Logger
+}
+
+func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
+	return newReceiver(set, cfg.(*Config), next, kernel.Open)
+}
 
 // auditReceiver owns the lifecycle: Start opens the kernel and starts the
 // reader (reader.go) and the pipeline (pipeline.go); Shutdown stops them in
@@ -25,12 +39,12 @@ type auditReceiver struct {
 	cfg        *Config
 	set        receiver.Settings
 	next       consumer.Logs
-	openKernel openKernelFunc
+	openKernel kernel.OpenFunc
 	telemetry  *metadata.TelemetryBuilder
 	obsrecv    *receiverhelper.ObsReport
 
 	mu       sync.Mutex // guards conn, cancel and stopped against concurrent Shutdown
-	conn     kernelConn
+	conn     *kernel.Conn
 	cancel   context.CancelFunc
 	stopped  bool
 	wg       sync.WaitGroup
@@ -42,7 +56,7 @@ type auditReceiver struct {
 // holds before it stops.
 const drainTimeout = 2 * time.Second
 
-func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs, open openKernelFunc) (*auditReceiver, error) {
+func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs, open kernel.OpenFunc) (*auditReceiver, error) {
 	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
 		ReceiverID:             set.ID,
 		Transport:              "netlink",
@@ -68,48 +82,45 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 		return errors.New("auditkernel receiver cannot be started twice")
 	}
 	logger := r.set.Logger
-	rules, err := loadRules(r.cfg)
+	rules, err := kernel.LoadRules(r.cfg.ruleConfig())
 	if err != nil {
 		return err
 	}
-	for _, w := range rules.warnings {
+	for _, w := range rules.Warnings {
 		logger.Warn("ignoring invalid audit rule (ignore_errors is true)", zap.String("error", w))
 	}
 	if err := checkProcPath(&r.cfg.Enrich); err != nil {
 		return err
 	}
-	conn, err := r.openKernel(r.cfg, rules, logger)
+	conn, err := r.openKernel(r.cfg.kernelConfig(), rules.Rules, logger)
 	if err != nil {
 		return fmt.Errorf("auditkernel: %w", err)
 	}
 	r.conn = conn
-	if len(rules.rules) > 0 {
-		r.telemetry.ReceiverAuditkernelRulesInstalled.Record(context.Background(), int64(len(rules.rules)))
+	if len(rules.Rules) > 0 {
+		r.telemetry.ReceiverAuditkernelRulesInstalled.Record(context.Background(), int64(len(rules.Rules)))
 	}
-
-	// This reading is also the baseline of the kernel's lost counter: losses
-	// before it are not this receiver's.
-	status, statusErr := conn.Status()
-	drop := dropsInUserspace(r.cfg.BackpressureStrategy, statusErr == nil && supportsBacklogWaitTime(status))
-	setup := conn.Setup()
+	setup := conn.Setup
 	logger.Info("auditkernel receiver started",
-		zap.String("socket_type", setup.socketType),
-		zap.String("socket_type_reason", setup.reason),
-		zap.Strings("kernel_settings_changed", setup.changed),
-		zap.Int("rules_installed", setup.rules),
+		zap.String("socket_type", setup.SocketType),
+		zap.String("socket_type_reason", setup.Reason),
+		zap.Strings("kernel_settings_changed", setup.Changed),
+		zap.Int("rules_installed", setup.Rules),
 		zap.String("backpressure_strategy", r.cfg.BackpressureStrategy),
-		zap.Bool("drops_in_userspace_when_full", drop),
+		zap.Bool("drops_in_userspace_when_full", setup.Backpressure.DropWhenFull),
+		zap.String("backpressure_reason", setup.Backpressure.Reason),
 		zap.Int("queue_size", r.cfg.Reassembler.QueueSize))
 
 	// Background work outlives Start's context, as the collector documents.
 	ctx, cancel := context.WithCancel(context.Background()) //nolint:contextcheck // lives until Shutdown
 	r.cancel = cancel
-	losses := newLosses(r.telemetry)
-	health := newHealth(host, logger)
-	r.pipeline = newPipeline(r.cfg, r.next, losses, r.obsrecv, r.telemetry, logger, r.set.BuildInfo.Version)
-	r.reader = newReader(r.cfg, conn, r.pipeline.queue, drop, losses, health, r.telemetry, logger)
-	mon := &monitor{conn: conn, losses: losses, health: health, drifts: r.pipeline.reportDrift, telemetry: r.telemetry, logger: logger}
-	if statusErr == nil {
+	s := sinks{losses: newLosses(r.telemetry), health: newHealth(host, logger), telemetry: r.telemetry, logger: logger}
+	r.pipeline = newPipeline(r.cfg, r.next, r.obsrecv, r.set.BuildInfo.Version, s)
+	r.reader = newReader(conn.Messages, r.cfg.Reassembler, r.pipeline.queue, setup.Backpressure.DropWhenFull, s)
+	mon := &monitor{sinks: s, control: conn.Control, rules: conn.Rules, pid: setup.PID, drifts: r.pipeline.reportDrift}
+	// This reading is the baseline of the kernel's lost counter: losses
+	// before it are not this receiver's.
+	if status, err := conn.Control.Status(); err == nil {
 		mon.lost.observe(status.Lost)
 	}
 	monitored := make(chan struct{})
@@ -148,7 +159,7 @@ func (r *auditReceiver) Shutdown(ctx context.Context) error {
 	r.reader.drain(drainCtx)
 	cancelDrain()
 	r.cancel()
-	r.conn.Interrupt()
+	r.conn.Messages.Interrupt()
 	done := make(chan struct{})
 	go func() {
 		r.wg.Wait()

@@ -208,12 +208,11 @@ func BenchmarkUserspacePath(b *testing.B) {
 			obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, Transport: "netlink", ReceiverCreateSettings: set})
 			require.NoError(b, err)
 			cfg.Reassembler.QueueSize = in.events
-			losses := newLosses(telemetry)
-			health := newHealth(componenttest.NewNopHost(), set.Logger)
-			p := newPipeline(cfg, consumertest.NewNop(), losses, obsrecv, telemetry, set.Logger, "bench")
+			s := sinks{losses: newLosses(telemetry), health: newHealth(componenttest.NewNopHost(), set.Logger), telemetry: telemetry, logger: set.Logger}
+			p := newPipeline(cfg, consumertest.NewNop(), obsrecv, "bench", s)
 			ctx := context.Background()
 			benchtest.Events(b, in.events, func() {
-				r := newReader(cfg, nil, p.queue, false, losses, health, telemetry, set.Logger)
+				r := newReader(nil, cfg.Reassembler, p.queue, false, s)
 				for _, raw := range in.raw {
 					r.handle(ctx, raw, time.Now()) // the reader reads the clock once per message
 				}

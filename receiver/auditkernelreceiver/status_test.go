@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/auditkernel/auditkernel/internal/kernel"
 	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
@@ -84,7 +85,7 @@ func TestStatusIsRecoverableWhileTheKernelLoses(t *testing.T) {
 
 	fake.lost.Add(3)
 	host.waitFor(t, componentstatus.StatusRecoverableError, componentstatus.StatusOK)
-	fake.errs <- errSocketOverrun
+	fake.errs <- kernel.ErrSocketOverrun
 	host.waitFor(t, componentstatus.StatusRecoverableError, componentstatus.StatusOK,
 		componentstatus.StatusRecoverableError, componentstatus.StatusOK)
 }
@@ -138,20 +139,20 @@ func TestAuditPIDTakenIsReportedAndTakenBack(t *testing.T) {
 func TestRuleDriftIsRepairedAndReported(t *testing.T) {
 	cfg := defaultConfig()
 	cfg.AuditRules = "-w /etc/passwd -p wa -k identity\n-A always,exit -F arch=b64 -S connect -k net"
-	set, err := loadRules(cfg)
+	set, err := kernel.LoadRules(cfg.ruleConfig())
 	require.NoError(t, err)
-	stranger, err := buildRule("test", "-a always,exit -F arch=b64 -S unlink -k stranger")
+	stranger, err := kernel.BuildRule("test", "-a always,exit -F arch=b64 -S unlink -k stranger")
 	require.NoError(t, err)
 	fake := newFakeKernel(nil)
-	fake.managed = set.rules
-	require.NoError(t, fake.InstallRules())
+	fake.managed = set.Rules
+	require.NoError(t, fake.Replace())
 	sink := new(consumertest.LogsSink)
 	tt := startFake(t, fake, sink, nil)
 
 	time.Sleep(60 * time.Millisecond)
 	require.Empty(t, notices(sink.AllLogs(), eventNameRulesDrift), "the -A rule is listed without its prepend flag: no drift")
 
-	fake.setRules([][]byte{listedForm(set.rules[1].wire), stranger.wire}) // as after auditctl -D and another tool's rule
+	fake.setRules([][]byte{kernel.ListedForm(set.Rules[1].Wire), stranger.Wire}) // as after auditctl -D and another tool's rule
 	require.Eventually(t, func() bool { return len(notices(sink.AllLogs(), eventNameRulesDrift)) == 1 }, 5*time.Second, 5*time.Millisecond)
 	drift := notices(sink.AllLogs(), eventNameRulesDrift)[0]
 	assert.Equal(t, plog.SeverityNumberWarn, drift.SeverityNumber())
@@ -159,9 +160,9 @@ func TestRuleDriftIsRepairedAndReported(t *testing.T) {
 	assert.Equal(t, []any{"-w /etc/passwd -p wa -k identity"}, attrs[eventNameRulesDrift+".missing"])
 	assert.Equal(t, []any{"-a always,exit -F arch=b64 -S unlink -F key=stranger"}, attrs[eventNameRulesDrift+".extra"])
 	assert.Equal(t, true, attrs[eventNameRulesDrift+".reinstalled"])
-	have, err := fake.Rules()
+	have, err := fake.List()
 	require.NoError(t, err)
-	missing, extra := diffRules(set.rules, have)
+	missing, extra := kernel.DiffRules(set.Rules, have)
 	assert.Empty(t, missing)
 	assert.Empty(t, extra)
 	metadatatest.AssertEqualReceiverAuditkernelRulesDrifted(t, tt, sum(1), ignoreTime, ignoreExemplars)

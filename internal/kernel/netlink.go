@@ -1,6 +1,6 @@
 //go:build linux
 
-package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+package kernel
 
 import (
 	"errors"
@@ -20,12 +20,8 @@ import (
 // receiveNap is how long Receive waits on a drained socket before polling it.
 const receiveNap = 4 * time.Millisecond
 
-const (
-	auditEnabledLocked = 2 // audit_status.enabled when the configuration is immutable
-	// backlogWaitTimeKernelDefault is the kernel's default (60*HZ jiffies at
-	// HZ=250, as auditctl reports it); "none" restores it.
-	backlogWaitTimeKernelDefault = 15000
-)
+// auditEnabledLocked is audit_status.enabled when the configuration is immutable.
+const auditEnabledLocked = 2
 
 // unicastOwner guards against two receivers in one process both claiming the
 // audit PID: the kernel cannot tell them apart and the second would steal
@@ -48,14 +44,16 @@ type netlinkKernel struct {
 	statusMu    sync.Mutex // the control socket is used by the status monitor and Close
 	// selfRule is the installed rule that excludes this process; it is
 	// removed on Close so that a later process reusing the PID is audited.
-	selfRule *auditRule
+	selfRule *Rule
 	// rules are the configured rules while this receiver manages the
 	// kernel's rules (unicast, not locked), otherwise nil.
-	rules []auditRule
-	setup kernelSetup
+	rules []Rule
+	setup Setup
 }
 
-func newNetlinkKernel(cfg *Config, rules ruleSet, logger *zap.Logger) (kernelConn, error) {
+// Open configures the kernel as cfg says, installs the rules and subscribes
+// to audit messages.
+func Open(cfg Config, rules []Rule, logger *zap.Logger) (*Conn, error) {
 	control, err := libaudit.NewAuditClient(nil)
 	if err != nil {
 		return nil, fmt.Errorf("audit is not available in this kernel: %w", err)
@@ -64,27 +62,28 @@ func newNetlinkKernel(cfg *Config, rules ruleSet, logger *zap.Logger) (kernelCon
 	if err := k.open(cfg, rules, logger); err != nil {
 		return nil, errors.Join(err, k.Close())
 	}
-	return k, nil
+	return &Conn{Messages: k, Control: k, Rules: k, Setup: k.setup, Close: k.Close}, nil
 }
 
-func (k *netlinkKernel) open(cfg *Config, rules ruleSet, logger *zap.Logger) error {
+func (k *netlinkKernel) open(cfg Config, rules []Rule, logger *zap.Logger) error {
 	status, statusErr := k.control.GetStatus()
 	if statusErr != nil && !errors.Is(statusErr, syscall.EPERM) {
 		return fmt.Errorf("read kernel audit status: %w", statusErr)
 	}
 	major, minor := kernelVersion()
-	plan, err := chooseSocketType(cfg, len(rules.rules), status, major, minor)
+	plan, err := chooseSocketType(cfg, len(rules), status, major, minor)
 	if err != nil {
 		return err
 	}
 	if statusErr != nil {
-		if plan.socketType == socketTypeUnicast {
+		if plan.SocketType == SocketUnicast {
 			return fmt.Errorf("configuring audit needs CAP_AUDIT_CONTROL (run as root, or grant CAP_AUDIT_CONTROL and CAP_AUDIT_READ): %w", statusErr)
 		}
 		logger.Warn("cannot read the kernel audit status without CAP_AUDIT_CONTROL; receiving the multicast stream with CAP_AUDIT_READ only", zap.Error(statusErr))
 	}
 	k.setup = plan
-	if plan.socketType == socketTypeMulticast {
+	k.setup.Backpressure = planBackpressure(cfg.BackpressureStrategy, status, plan.SocketType)
+	if plan.SocketType == SocketMulticast {
 		return k.subscribeMulticast(cfg, status, logger)
 	}
 	return k.subscribeUnicast(cfg, rules, status, logger)
@@ -92,40 +91,40 @@ func (k *netlinkKernel) open(cfg *Config, rules ruleSet, logger *zap.Logger) err
 
 // chooseSocketType applies the rules of Auditbeat's socket_type setting.
 // status is nil when it could not be read (no CAP_AUDIT_CONTROL).
-func chooseSocketType(cfg *Config, ruleCount int, status *libaudit.AuditStatus, major, minor int) (kernelSetup, error) {
+func chooseSocketType(cfg Config, ruleCount int, status *libaudit.AuditStatus, major, minor int) (Setup, error) {
 	multicastSupported := major > 3 || (major == 3 && minor >= 16)
 	locked := status != nil && status.Enabled == auditEnabledLocked
 	switch cfg.SocketType {
-	case socketTypeMulticast:
+	case SocketMulticast:
 		if !multicastSupported {
-			return kernelSetup{socketType: socketTypeUnicast, reason: fmt.Sprintf("socket_type is multicast but kernel %d.%d is older than 3.16, which added it; falling back to unicast", major, minor)}, nil
+			return Setup{SocketType: SocketUnicast, Reason: fmt.Sprintf("socket_type is multicast but kernel %d.%d is older than 3.16, which added it; falling back to unicast", major, minor)}, nil
 		}
-		return kernelSetup{socketType: socketTypeMulticast, reason: "socket_type is multicast"}, nil
-	case socketTypeUnicast:
+		return Setup{SocketType: SocketMulticast, Reason: "socket_type is multicast"}, nil
+	case SocketUnicast:
 		if locked && ruleCount > 0 && !cfg.Immutable {
-			return kernelSetup{}, errors.New("the kernel audit configuration is locked (enabled=2, set by -e 2): rules cannot be installed until reboot; remove audit_rules or use socket_type: multicast")
+			return Setup{}, errors.New("the kernel audit configuration is locked (enabled=2, set by -e 2): rules cannot be installed until reboot; remove audit_rules or use socket_type: multicast")
 		}
-		return kernelSetup{socketType: socketTypeUnicast, reason: "socket_type is unicast"}, nil
+		return Setup{SocketType: SocketUnicast, Reason: "socket_type is unicast"}, nil
 	}
 	switch {
 	case !multicastSupported:
-		return kernelSetup{socketType: socketTypeUnicast, reason: fmt.Sprintf("kernel %d.%d is older than 3.16 and has no multicast audit socket", major, minor)}, nil
+		return Setup{SocketType: SocketUnicast, Reason: fmt.Sprintf("kernel %d.%d is older than 3.16 and has no multicast audit socket", major, minor)}, nil
 	case locked && !cfg.Immutable:
-		return kernelSetup{socketType: socketTypeMulticast, reason: "the kernel audit configuration is locked (enabled=2): rules cannot be applied, receiving the multicast stream"}, nil
+		return Setup{SocketType: SocketMulticast, Reason: "the kernel audit configuration is locked (enabled=2): rules cannot be applied, receiving the multicast stream"}, nil
 	case ruleCount > 0 || cfg.Immutable:
-		return kernelSetup{socketType: socketTypeUnicast, reason: "audit rules are configured, which needs the unicast socket"}, nil
+		return Setup{SocketType: SocketUnicast, Reason: "audit rules are configured, which needs the unicast socket"}, nil
 	default:
-		return kernelSetup{socketType: socketTypeMulticast, reason: "no audit rules are configured and the kernel supports multicast"}, nil
+		return Setup{SocketType: SocketMulticast, Reason: "no audit rules are configured and the kernel supports multicast"}, nil
 	}
 }
 
-func (k *netlinkKernel) subscribeMulticast(cfg *Config, status *libaudit.AuditStatus, logger *zap.Logger) error {
+func (k *netlinkKernel) subscribeMulticast(cfg Config, status *libaudit.AuditStatus, logger *zap.Logger) error {
 	if status != nil && status.Enabled == 0 {
 		// A disabled kernel emits nothing, not even to multicast listeners.
 		if err := k.control.SetEnabled(true, libaudit.WaitForReply); err != nil {
 			logger.Warn("audit is disabled in the kernel and enabling it failed (needs CAP_AUDIT_CONTROL); no events will arrive until it is enabled", zap.Error(err))
 		} else {
-			k.setup.changed = append(k.setup.changed, "enabled 0->1")
+			k.setup.Changed = append(k.setup.Changed, "enabled 0->1")
 		}
 	}
 	k.groups, k.bufferSize = libaudit.NetlinkGroupReadLog, cfg.SocketBufferSize
@@ -154,13 +153,14 @@ func (k *netlinkKernel) openData() error {
 	return nil
 }
 
-func (k *netlinkKernel) subscribeUnicast(cfg *Config, rules ruleSet, status *libaudit.AuditStatus, logger *zap.Logger) error {
+func (k *netlinkKernel) subscribeUnicast(cfg Config, rules []Rule, status *libaudit.AuditStatus, logger *zap.Logger) error {
 	if !unicastOwner.TryLock() {
 		return fmt.Errorf("audit PID is held by process %d (this collector) for another auditkernel receiver: only one receiver can use the unicast socket", os.Getpid())
 	}
 	k.unicast = true
+	k.setup.PID = uint32(os.Getpid())
 	if holder := int(status.PID); holder != 0 && holder != os.Getpid() && processExists(holder) {
-		return fmt.Errorf("audit PID is held by process %d (%s): stop it (auditd?) or use socket_type: multicast", holder, processName(holder))
+		return fmt.Errorf("audit PID is held by process %d (%s): stop it (auditd?) or use socket_type: multicast", holder, ProcessName(holder))
 	}
 	locked := status.Enabled == auditEnabledLocked
 	if locked {
@@ -177,7 +177,7 @@ func (k *netlinkKernel) subscribeUnicast(cfg *Config, rules ruleSet, status *lib
 		if err := k.control.SetImmutable(libaudit.WaitForReply); err != nil {
 			return fmt.Errorf("lock the audit configuration (immutable): %w", err)
 		}
-		k.setup.changed = append(k.setup.changed, "enabled 1->2 (locked until reboot)")
+		k.setup.Changed = append(k.setup.Changed, "enabled 1->2 (locked until reboot)")
 	}
 	return nil
 }
@@ -185,7 +185,7 @@ func (k *netlinkKernel) subscribeUnicast(cfg *Config, rules ruleSet, status *lib
 // configure applies the kernel settings that differ from cfg, then replaces
 // the rules. Rules come first so that auditing is never enabled with a
 // half-installed rule set.
-func (k *netlinkKernel) configure(cfg *Config, rules ruleSet, status *libaudit.AuditStatus) error {
+func (k *netlinkKernel) configure(cfg Config, rules []Rule, status *libaudit.AuditStatus) error {
 	set := func(name string, current, want uint32, apply func() error) error {
 		if current == want {
 			return nil
@@ -193,40 +193,40 @@ func (k *netlinkKernel) configure(cfg *Config, rules ruleSet, status *libaudit.A
 		if err := apply(); err != nil {
 			return fmt.Errorf("set kernel audit %s to %d: %w", name, want, err)
 		}
-		k.setup.changed = append(k.setup.changed, fmt.Sprintf("%s %d->%d", name, current, want))
+		k.setup.Changed = append(k.setup.Changed, fmt.Sprintf("%s %d->%d", name, current, want))
 		return nil
 	}
-	failure := failureModes[cfg.FailureMode]
+	failure := FailureModes[cfg.FailureMode]
 	if err := set("failure_mode", status.Failure, failure, func() error {
 		return k.control.SetFailure(libaudit.FailureMode(failure), libaudit.WaitForReply)
 	}); err != nil {
 		return err
 	}
-	if err := set("backlog_limit", status.BacklogLimit, uint32(cfg.BacklogLimit), func() error {
-		return k.control.SetBacklogLimit(uint32(cfg.BacklogLimit), libaudit.WaitForReply)
+	if err := set("backlog_limit", status.BacklogLimit, cfg.BacklogLimit, func() error {
+		return k.control.SetBacklogLimit(cfg.BacklogLimit, libaudit.WaitForReply)
 	}); err != nil {
 		return err
 	}
-	if err := set("rate_limit", status.RateLimit, uint32(cfg.RateLimit), func() error {
-		return k.control.SetRateLimit(uint32(cfg.RateLimit), libaudit.WaitForReply)
+	if err := set("rate_limit", status.RateLimit, cfg.RateLimit, func() error {
+		return k.control.SetRateLimit(cfg.RateLimit, libaudit.WaitForReply)
 	}); err != nil {
 		return err
 	}
-	if wait, ok := backlogWaitTime(cfg.BackpressureStrategy, supportsBacklogWaitTime(status)); ok {
-		if err := set("backlog_wait_time", status.BacklogWaitTime, wait, func() error {
-			return k.control.SetBacklogWaitTime(int32(wait), libaudit.WaitForReply)
+	if plan := k.setup.Backpressure; plan.SetWaitTime {
+		if err := set("backlog_wait_time", status.BacklogWaitTime, plan.WaitTime, func() error {
+			return k.control.SetBacklogWaitTime(int32(plan.WaitTime), libaudit.WaitForReply)
 		}); err != nil {
 			return err
 		}
 	}
-	if len(rules.rules) > 0 {
-		if err := k.replaceRules(rules.rules); err != nil {
+	if len(rules) > 0 {
+		if err := k.replaceRules(rules); err != nil {
 			return err
 		}
 		if !cfg.Immutable {
-			k.rules = rules.rules
+			k.rules = rules
 		}
-		k.setup.rules = len(rules.rules)
+		k.setup.Rules = len(rules)
 	}
 	if err := set("enabled", status.Enabled, 1, func() error {
 		return k.control.SetEnabled(true, libaudit.WaitForReply)
@@ -239,7 +239,7 @@ func (k *netlinkKernel) configure(cfg *Config, rules ruleSet, status *libaudit.A
 // replaceRules deletes every kernel rule, then installs a rule that stops the
 // kernel auditing this process (our own reads and writes would feed back
 // into the stream) followed by the configured rules.
-func (k *netlinkKernel) replaceRules(rules []auditRule) error {
+func (k *netlinkKernel) replaceRules(rules []Rule) error {
 	if _, err := k.control.DeleteRules(); err != nil {
 		return fmt.Errorf("delete existing audit rules: %w", err)
 	}
@@ -247,9 +247,9 @@ func (k *netlinkKernel) replaceRules(rules []auditRule) error {
 	if err != nil {
 		return err
 	}
-	for i, r := range append([]auditRule{self}, rules...) {
-		if err := k.control.AddRule(r.wire); err != nil {
-			return fmt.Errorf("install audit rule from %s %q: %w", r.source, r.text, err)
+	for i, r := range append([]Rule{self}, rules...) {
+		if err := k.control.AddRule(r.Wire); err != nil {
+			return fmt.Errorf("install audit rule from %s %q: %w", r.Source, r.Text, err)
 		}
 		if i == 0 {
 			k.selfRule = &self
@@ -258,41 +258,8 @@ func (k *netlinkKernel) replaceRules(rules []auditRule) error {
 	return nil
 }
 
-func selfExclusionRule() (auditRule, error) {
-	return buildRule("self-exclusion", fmt.Sprintf("-a never,exit -F pid=%d", os.Getpid()))
-}
-
-func supportsBacklogWaitTime(status *libaudit.AuditStatus) bool {
-	return status.FeatureBitmap&libaudit.AuditFeatureBitmapBacklogWaitTime != 0
-}
-
-// backlogWaitTime returns the backlog_wait_time the strategy wants and
-// whether it wants one at all ("userspace" leaves the kernel alone).
-func backlogWaitTime(strategy string, supported bool) (uint32, bool) {
-	if !supported {
-		return 0, false
-	}
-	switch strategy {
-	case backpressureAuto, backpressureKernel, backpressureBoth:
-		return 0, true // audited syscalls never wait for us
-	case backpressureNone:
-		return backlogWaitTimeKernelDefault, true
-	default:
-		return 0, false
-	}
-}
-
-// dropsInUserspace tells whether a full queue drops events (true) or blocks
-// the reader so that backpressure reaches the kernel (false).
-func dropsInUserspace(strategy string, kernelSupportsWait bool) bool {
-	switch strategy {
-	case backpressureUserspace, backpressureBoth:
-		return true
-	case backpressureAuto:
-		return !kernelSupportsWait
-	default:
-		return false
-	}
+func selfExclusionRule() (Rule, error) {
+	return BuildRule("self-exclusion", fmt.Sprintf("-a never,exit -F pid=%d", os.Getpid()))
 }
 
 func (k *netlinkKernel) Receive(timeout time.Duration) (*libaudit.RawAuditMessage, error) {
@@ -301,7 +268,7 @@ func (k *netlinkKernel) Receive(timeout time.Duration) (*libaudit.RawAuditMessag
 	// Messages already read from the socket are handed out first: they
 	// would be lost uncounted otherwise.
 	if k.sock.interrupted() && !k.sock.buffered() {
-		return nil, errInterrupted
+		return nil, ErrInterrupted
 	}
 	msg := &k.received
 	err := k.sock.receive(msg)
@@ -321,7 +288,7 @@ func (k *netlinkKernel) Receive(timeout time.Duration) (*libaudit.RawAuditMessag
 	}
 	switch {
 	case errors.Is(err, unix.ENOBUFS):
-		return nil, errSocketOverrun
+		return nil, ErrSocketOverrun
 	case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
 		return nil, nil
 	case err != nil:
@@ -362,34 +329,27 @@ func (k *netlinkKernel) Reopen() error {
 	return k.openData()
 }
 
-func (k *netlinkKernel) PID() uint32 {
-	if !k.unicast {
-		return 0
-	}
-	return uint32(os.Getpid())
-}
-
 func (k *netlinkKernel) Register() error {
 	// NoWait: the reply arrives on the data socket, where the reader drops it.
 	return k.data.SetPID(libaudit.NoWait)
 }
 
-func (k *netlinkKernel) ManagedRules() []auditRule {
+func (k *netlinkKernel) Managed() []Rule {
 	k.statusMu.Lock()
 	defer k.statusMu.Unlock()
 	if k.rules == nil || k.selfRule == nil {
 		return nil
 	}
-	return append([]auditRule{*k.selfRule}, k.rules...)
+	return append([]Rule{*k.selfRule}, k.rules...)
 }
 
-func (k *netlinkKernel) Rules() ([][]byte, error) {
+func (k *netlinkKernel) List() ([][]byte, error) {
 	k.statusMu.Lock()
 	defer k.statusMu.Unlock()
 	return k.control.GetRules()
 }
 
-func (k *netlinkKernel) InstallRules() error {
+func (k *netlinkKernel) Replace() error {
 	k.statusMu.Lock()
 	defer k.statusMu.Unlock()
 	return k.replaceRules(k.rules)
@@ -406,7 +366,7 @@ func (k *netlinkKernel) Close() error {
 	defer k.statusMu.Unlock()
 	var errs []error
 	if k.selfRule != nil {
-		if err := k.control.DeleteRule(k.selfRule.wire); err != nil {
+		if err := k.control.DeleteRule(k.selfRule.Wire); err != nil {
 			errs = append(errs, fmt.Errorf("remove the self-exclusion audit rule: %w", err))
 		}
 		k.selfRule = nil
@@ -428,7 +388,8 @@ func processExists(pid int) bool {
 	return err == nil
 }
 
-func processName(pid int) string {
+// ProcessName is the command of a process, for saying who holds the audit PID.
+func ProcessName(pid int) string {
 	comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
 	if err != nil {
 		return "unknown command"
@@ -452,5 +413,3 @@ func kernelVersion() (int, int) {
 	minor, _ := strconv.Atoi(strings.TrimFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' }))
 	return major, minor
 }
-
-func (k *netlinkKernel) Setup() kernelSetup { return k.setup }

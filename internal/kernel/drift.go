@@ -1,6 +1,6 @@
-//go:build linux
+//go:build !windows
 
-package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+package kernel
 
 import (
 	"encoding/binary"
@@ -9,22 +9,22 @@ import (
 	"github.com/elastic/go-libaudit/v2/rule"
 )
 
-// diffRules compares the rules this receiver installed with the kernel's, as
+// DiffRules compares the rules this receiver installed with the kernel's, as
 // multisets of their binary form: the kernel lists rules per filter list and
 // puts -A rules first, so the order it reports differs from the configured
 // order even when nothing changed.
-func diffRules(want []auditRule, have [][]byte) (missing, extra []string) {
+func DiffRules(want []Rule, have [][]byte) (missing, extra []string) {
 	unmatched := map[string]int{}
 	for _, h := range have {
 		unmatched[string(h)]++
 	}
 	for _, w := range want {
-		key := string(listedForm(w.wire))
+		key := string(ListedForm(w.Wire))
 		if unmatched[key] > 0 {
 			unmatched[key]--
 			continue
 		}
-		missing = append(missing, w.text)
+		missing = append(missing, w.Text)
 	}
 	for _, h := range have {
 		if unmatched[string(h)] > 0 {
@@ -35,9 +35,9 @@ func diffRules(want []auditRule, have [][]byte) (missing, extra []string) {
 	return missing, extra
 }
 
-// listedForm is a rule as the kernel lists it: without the prepend flag,
+// ListedForm is a rule as the kernel lists it: without the prepend flag,
 // which only says where to insert it.
-func listedForm(wire rule.WireFormat) []byte {
+func ListedForm(wire []byte) []byte {
 	flags := binary.NativeEndian.Uint32(wire)
 	if flags&auditFilterPrepend == 0 {
 		return wire

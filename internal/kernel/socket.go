@@ -1,6 +1,6 @@
 //go:build linux
 
-package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+package kernel
 
 import (
 	"encoding/binary"
@@ -31,8 +31,6 @@ type netlinkSocket struct {
 	batch  *batch      // audit records read through receive
 	woken  atomic.Bool // set by interrupt
 }
-
-var errInterrupted = errors.New("netlink read interrupted")
 
 func openNetlinkSocket(groups uint32, receiveBuffer int) (*netlinkSocket, error) {
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_AUDIT)
@@ -196,7 +194,7 @@ func (s *netlinkSocket) buffered() bool {
 }
 
 // wait blocks until the socket is readable (true), the timeout passes
-// (false) or interrupt is called (errInterrupted).
+// (false) or interrupt is called (ErrInterrupted).
 func (s *netlinkSocket) wait(timeout time.Duration) (bool, error) {
 	fds := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLIN}, {Fd: int32(s.wakeFd), Events: unix.POLLIN}}
 	for {
@@ -209,7 +207,7 @@ func (s *netlinkSocket) wait(timeout time.Duration) (bool, error) {
 		}
 		switch {
 		case fds[1].Revents != 0:
-			return false, errInterrupted
+			return false, ErrInterrupted
 		case n == 0:
 			return false, nil
 		default:

@@ -1,6 +1,6 @@
-//go:build linux
+//go:build !windows
 
-package auditkernelreceiver // import "github.com/auditkernel/auditkernel/receiver/auditkernelreceiver"
+package kernel
 
 import (
 	"bufio"
@@ -17,26 +17,12 @@ import (
 	"github.com/elastic/go-libaudit/v2/rule/flags"
 )
 
-// auditRule is one configured rule, built into the kernel's binary form.
-type auditRule struct {
-	source string // where it was written: "audit_rules line 7" or "/etc/x.rules:7"
-	text   string
-	wire   rule.WireFormat
-}
-
 // maxSyscalls is the size of the kernel's syscall mask (AUDIT_BITMASK_SIZE
 // 32-bit words).
 const maxSyscalls = 64 * 32
 
 // auditFilterPrepend is the kernel's AUDIT_FILTER_PREPEND rule flag.
 const auditFilterPrepend = 0x10
-
-// ruleSet is the outcome of loading the configured rules.
-type ruleSet struct {
-	rules []auditRule
-	// warnings are rule errors tolerated because of ignore_errors.
-	warnings []string
-}
 
 // controlFlags are auditctl options that change kernel settings rather than
 // add a rule; each is covered by a receiver setting instead.
@@ -49,27 +35,27 @@ var controlFlags = map[string]string{
 	"--backlog_wait_time": "use the backpressure_strategy setting",
 }
 
-// loadRules parses and builds audit_rules, then each file matched by
+// LoadRules parses and builds audit_rules, then each file matched by
 // audit_rule_files. It has no side effects, so validating twice cannot
 // double the rules.
-func loadRules(cfg *Config) (ruleSet, error) {
-	var set ruleSet
+func LoadRules(cfg RuleConfig) (RuleSet, error) {
+	var set RuleSet
 	var errs []error
 	seen := map[string]string{} // binary form -> source of its first occurrence
 
 	add := func(source, text string) {
-		r, err := buildRule(source, text)
+		r, err := BuildRule(source, text)
 		if err == nil {
-			if first, dup := seen[string(r.wire)]; dup {
+			if first, dup := seen[string(r.Wire)]; dup {
 				err = fmt.Errorf("%s: rule %q duplicates the rule at %s", source, text, first)
 			} else {
-				seen[string(r.wire)] = source
-				set.rules = append(set.rules, r)
+				seen[string(r.Wire)] = source
+				set.Rules = append(set.Rules, r)
 				return
 			}
 		}
 		if cfg.IgnoreErrors {
-			set.warnings = append(set.warnings, err.Error())
+			set.Warnings = append(set.Warnings, err.Error())
 			return
 		}
 		errs = append(errs, err)
@@ -145,32 +131,34 @@ func forEachRuleLine(content string, fn func(line int, text string)) {
 	}
 }
 
-func buildRule(source, text string) (auditRule, error) {
+// BuildRule parses one rule in auditctl syntax into the kernel's binary
+// form; source says where it was written, for the errors.
+func BuildRule(source, text string) (Rule, error) {
 	if fields := strings.Fields(text); len(fields) > 0 {
 		if hint, isControl := controlFlags[fields[0]]; isControl {
-			return auditRule{}, fmt.Errorf("%s: %q is not supported: %s", source, text, hint)
+			return Rule{}, fmt.Errorf("%s: %q is not supported: %s", source, text, hint)
 		}
 	}
 	parsed, err := flags.Parse(text)
 	if err != nil {
-		return auditRule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
+		return Rule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
 	}
 	if parsed.TypeOf() == rule.DeleteAllRuleType {
-		return auditRule{}, fmt.Errorf("%s: %q is not supported: %s", source, text, controlFlags["-D"])
+		return Rule{}, fmt.Errorf("%s: %q is not supported: %s", source, text, controlFlags["-D"])
 	}
 	if err := checkSyscallNumbers(parsed); err != nil {
-		return auditRule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
+		return Rule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
 	}
 	wire, err := rule.Build(parsed)
 	if err != nil {
-		return auditRule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
+		return Rule{}, fmt.Errorf("%s: invalid rule %q: %w", source, text, err)
 	}
 	if parsed.TypeOf() == rule.PrependSyscallRuleType {
 		// rule.Build drops the difference between -A and -a; the kernel reads
 		// it from AUDIT_FILTER_PREPEND in the rule's first word (its flags).
 		binary.NativeEndian.PutUint32(wire, binary.NativeEndian.Uint32(wire)|auditFilterPrepend)
 	}
-	return auditRule{source: source, text: text, wire: wire}, nil
+	return Rule{Source: source, Text: text, Wire: wire}, nil
 }
 
 // checkSyscallNumbers rejects syscalls given by a number outside the kernel's
