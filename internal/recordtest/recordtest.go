@@ -1,4 +1,4 @@
-//go:build linux
+//go:build !windows
 
 // Package recordtest reads the recorded streams of testdata/raw for the
 // tests of several packages, as the kernel receiver would have read them.
@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	libaudit "github.com/elastic/go-libaudit/v2"
-
 	"github.com/auditkernel/auditkernel/internal/reassembly"
 	"github.com/auditkernel/auditkernel/internal/record"
 )
@@ -24,17 +22,29 @@ func Dir() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "raw")
 }
 
-// Messages reads a recorded stream of "type=NAME msg=audit(...): ..." lines
-// (name is a file of testdata/raw) with record.ParseLine into netlink
-// messages as the kernel sends them.
-func Messages(tb testing.TB, name string) []*libaudit.RawAuditMessage {
+// Records reads a recorded stream of "type=NAME msg=audit(...): ..." lines
+// (name is a file of testdata/raw), keeping the records of the types the
+// kernel receiver keeps (record.IsEvent).
+func Records(tb testing.TB, name string) []*record.Record {
+	tb.Helper()
+	var recs []*record.Record
+	for _, rec := range lines(tb, name) {
+		if record.IsEvent(rec.Type) {
+			recs = append(recs, rec)
+		}
+	}
+	return recs
+}
+
+// lines parses every line of a recorded stream with record.ParseLine.
+func lines(tb testing.TB, name string) []*record.Record {
 	tb.Helper()
 	f, err := os.Open(filepath.Join(Dir(), name))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer f.Close()
-	var msgs []*libaudit.RawAuditMessage
+	var recs []*record.Record
 	scanner := bufio.NewScanner(f)
 	scanner.Buffer(nil, 1<<20)
 	for n := 1; scanner.Scan(); n++ {
@@ -42,27 +52,10 @@ func Messages(tb testing.TB, name string) []*libaudit.RawAuditMessage {
 		if err != nil {
 			tb.Fatalf("%s:%d: %v", name, n, err)
 		}
-		msgs = append(msgs, &libaudit.RawAuditMessage{Type: rec.Type, Data: []byte(rec.Raw)})
+		recs = append(recs, rec)
 	}
 	if err := scanner.Err(); err != nil {
 		tb.Fatal(err)
-	}
-	return msgs
-}
-
-// Headers parses the headers of the messages that carry records, as the
-// kernel receiver's reader does.
-func Headers(tb testing.TB, msgs []*libaudit.RawAuditMessage) []*record.Record {
-	recs := make([]*record.Record, 0, len(msgs))
-	for _, m := range msgs {
-		if !record.IsEvent(m.Type) {
-			continue
-		}
-		rec, err := record.ParseHeader(m.Type, m.Data)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		recs = append(recs, rec)
 	}
 	return recs
 }
@@ -80,10 +73,10 @@ func Reassemble(recs []*record.Record) [][]*record.Record {
 	return out.events
 }
 
-// Events reads, parses and reassembles a recorded stream.
+// Events reads and reassembles a recorded stream.
 func Events(tb testing.TB, name string) [][]*record.Record {
 	tb.Helper()
-	return Reassemble(Headers(tb, Messages(tb, name)))
+	return Reassemble(Records(tb, name))
 }
 
 // collector gathers what a reassembly.Reassembler hands out.
