@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/elastic/go-libaudit/v2/auparse"
@@ -47,6 +48,8 @@ type auditLogReceiver struct {
 	// left unhandled, to be read again after a restart.
 	gate     sync.RWMutex
 	stopping bool
+	// lastBatch is when the last handled batch returned (UnixNano).
+	lastBatch atomic.Int64
 
 	mu      sync.Mutex // guards streams, notes, ready
 	streams map[string]*nodeStream
@@ -78,6 +81,10 @@ type readyEvent struct {
 // maintainInterval bounds how late an event of a quiet file is emitted
 // after its timeout.
 const maintainInterval = 250 * time.Millisecond
+
+// batchGrace is how long Shutdown lets fileconsumer record the position of
+// a batch that has just been handled before stopping it.
+const batchGrace = 250 * time.Millisecond
 
 // maxNotes bounds the dropped-line notes one record carries as warnings.
 const maxNotes = 8
@@ -180,6 +187,13 @@ func (r *auditLogReceiver) Shutdown(ctx context.Context) error {
 	r.gate.Lock()
 	r.stopping = true
 	r.gate.Unlock()
+	// fileconsumer records a batch's position after the callback returns,
+	// and only while it is not stopping: a Stop right behind the return
+	// would leave the batch to be read again. The step between is a few
+	// instructions; this grace gives the reader time to be scheduled.
+	if wait := batchGrace - time.Since(time.Unix(0, r.lastBatch.Load())); wait > 0 {
+		time.Sleep(wait)
+	}
 	err := r.manager.Stop()
 
 	r.mu.Lock()
@@ -235,6 +249,7 @@ func (r *auditLogReceiver) consume(ctx context.Context, lines [][]byte, attrs ma
 		return ctx.Err()
 	}
 	defer r.gate.RUnlock()
+	defer func() { r.lastBatch.Store(time.Now().UnixNano()) }()
 
 	now := time.Now()
 	var c lineCounts
