@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need, from Debian:
-#   - auditd: provides auditctl, which the kernel tests use to inspect rules/status.
+#   - auditd: provides auditctl, which the kernel tests use to inspect rules/status,
+#             and the auditd daemon that TestKernelAuditd runs on a temporary directory
+#             for the auditlog receiver (and stops again).
 #   - gcc:    `go test -race` needs cgo.
 # The auditd daemon must NOT run (it would own the audit netlink socket and fight the
 # receiver), so the package's init script is kept from starting it and any running
