@@ -137,11 +137,9 @@ func (r *auditLogReceiver) Start(ctx context.Context, host component.Host) error
 			return fmt.Errorf("auditlog: reading the events kept by the previous run: %w", errors.Join(err, r.closeStorage(ctx)))
 		}
 	}
-	var persister storage.Client // a nil interface: fileconsumer keeps no positions
-	if r.storage != nil {
-		persister = r.storage
-	}
-	if err := manager.Start(persister); err != nil {
+	// Without storage, r.storage is a nil interface: fileconsumer keeps no
+	// positions.
+	if err := manager.Start(r.storage); err != nil {
 		return fmt.Errorf("auditlog: %w", errors.Join(err, r.closeStorage(ctx)))
 	}
 	r.manager = manager
