@@ -416,15 +416,30 @@ func (w *attrWriter) putEventData(ev *coalesce.Event, recs []*record.Record, lay
 	if layout == DataMap {
 		data.EnsureCapacity(len(ev.Data) + movedFromData)
 	}
-	for _, f := range ev.Data {
+	n := len(ev.Data)
+	for _, rec := range recs {
+		if holdsData(rec) {
+			n += len(rec.Fields)
+		}
+	}
+	var stack [2 * stackKeys]uint64
+	seen := seenKeys{ev: ev, recs: recs, slots: stack[:]}
+	if size := tableSize(n); size > len(stack) {
+		seen.slots = make([]uint64, size)
+	}
+	for i, f := range ev.Data {
+		seen.add(uint64(i), f.Key)
 		put(f)
 	}
 	for i, rec := range recs {
 		if !holdsData(rec) {
 			continue
 		}
-		for _, f := range rec.Fields {
-			if _, present := record.Lookup(ev.Data, f.Key); present || schema.RepresentedElsewhere(f.Key) || inEarlierRecord(recs[:i], f.Key) {
+		list := uint64(i+1) << refShift
+		for j, f := range rec.Fields {
+			// A record's keys are unique, so adding them as they come
+			// leaves the record's own keys out of what counts as earlier.
+			if !seen.add(list|uint64(j), f.Key) || schema.RepresentedElsewhere(f.Key) {
 				continue
 			}
 			put(f)
@@ -445,17 +460,6 @@ func holdsData(rec *record.Record) bool {
 		return false
 	}
 	return rec.Err == nil
-}
-
-func inEarlierRecord(earlier []*record.Record, key string) bool {
-	for _, rec := range earlier {
-		if holdsData(rec) {
-			if _, present := rec.Get(key); present {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // ValidUTF8 returns s with invalid UTF-8 replaced with U+FFFD. Audit records
