@@ -56,10 +56,11 @@ func (r *Record) ParseFields() {
 	// the text replaces a check per value downstream.
 	r.ValidUTF8 = !fs.invalidUTF8 && utf8.ValidString(msg)
 	if r.Err == nil {
-		fields := fs.live(r.spare)
+		r.store = storePool.Get().(*fieldStore)
+		fields := fs.live(r.store.fields)
 		// Clipped, so that an append to Fields never writes into the
-		// storage, which spare keeps for reuse.
-		r.Fields, r.spare = fields[:len(fields):len(fields)], fields[:0]
+		// storage, which store keeps for reuse.
+		r.Fields, r.store.fields = fields[:len(fields):len(fields)], fields[:0]
 	}
 }
 

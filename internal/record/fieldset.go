@@ -140,7 +140,7 @@ func (fs *fieldSet) del(i int) {
 }
 
 // live returns a copy of the fields that are not deleted, in spare's storage
-// if it has room.
+// if it has room, else in a new slice.
 func (fs *fieldSet) live(spare []Field) []Field {
 	out := spare[:0]
 	if n := fs.n - fs.deleted; cap(out) < n {

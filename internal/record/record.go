@@ -55,9 +55,9 @@ type Record struct {
 	skip   int
 	parsed bool      // ParseFields has run
 	tag    [1]string // holds Tags when there is one, saving an allocation
-	// spare is the storage of a released record's fields, which
-	// ParseFields reuses.
-	spare []Field
+	// store holds Fields' storage, taken from storePool by ParseFields
+	// and handed back by Release.
+	store *fieldStore
 }
 
 // Get returns the value of key and whether the record has it.
