@@ -76,6 +76,15 @@ func TestSystemdUnitLeastPrivilege(t *testing.T) {
 	}
 }
 
+// The Go runtime settings the distribution ships (bench/RESULTS.md, "GC and
+// scheduling"), before the EnvironmentFile that may override them.
+func TestSystemdUnitGoRuntime(t *testing.T) {
+	s := serviceSettings(t)
+	require.Len(t, s["Environment"], 1)
+	assert.ElementsMatch(t, []string{"GOGC=400", "GOMEMLIMIT=256MiB"}, strings.Fields(s["Environment"][0]))
+	assert.Equal(t, []string{"-/etc/default/otelcol-auditkernel"}, s["EnvironmentFile"], "an operator's overrides")
+}
+
 // TestDistroSystemdUnitVerifies runs systemd-analyze verify on the unit, with
 // ExecStart pointing at the built distro (verify checks that it exists).
 func TestDistroSystemdUnitVerifies(t *testing.T) {

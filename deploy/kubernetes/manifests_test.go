@@ -114,6 +114,8 @@ func TestDaemonSetSettings(t *testing.T) {
 	goMemLimit := mebibytes(t, envValue(t, c, "GOMEMLIMIT"))
 	assert.Less(t, goMemLimit, limit)
 	assert.Greater(t, goMemLimit, request)
+	// The GC setting the distribution ships (bench/RESULTS.md), as the systemd unit.
+	assert.Equal(t, "400", envValue(t, c, "GOGC"))
 }
 
 // TestConfigMapWiring checks that the DaemonSet mounts the ConfigMap where
