@@ -15,6 +15,7 @@
 # Environment (defaults in brackets):
 #   READERS  [raw auditd otelcol]   RATES [5000 10000 20000 50000 0]  (0 = max)
 #            (otelcol_off: our distribution with enrichment off, for A/B)
+#   TABLE_MAX_ENTRIES: when set, our distribution's enrich.table_max_entries
 #   LOAD     [same]: same = every call from loadgen itself; fork = every call
 #            from a new short-lived child of loadgen (a fork/exec storm, each
 #            event from a different process; the rule selects -F ppid=)
@@ -180,7 +181,9 @@ delivered_auditd() { grep -c '^type=SYSCALL .* syscall=137 ' "$WORK/auditd.log" 
 ours_lost_auditd() { echo "-"; }
 
 start_otelcol() {
-	local buffer=$1 strategy=kernel enrich_off=${2:-}
+	local buffer=$1 strategy=kernel enrich=
+	if [ "${2:-}" = off ]; then enrich="lineage: false, container: false"; fi
+	if [ -n "${TABLE_MAX_ENTRIES:-}" ]; then enrich="${enrich:+$enrich, }table_max_entries: $TABLE_MAX_ENTRIES"; fi
 	if [ "$BWT" != 0 ]; then
 		strategy=none # keeps the kernel's backlog_wait_time (15000) and blocks when full
 	fi
@@ -192,7 +195,7 @@ receivers:
     backlog_limit: $BACKLOG_LIMIT
     backpressure_strategy: $strategy
     socket_buffer_size: $buffer
-${enrich_off:+    enrich: {lineage: false, container: false\}}
+${enrich:+    enrich: {$enrich\}}
 exporters:
   debug:
     verbosity: basic
