@@ -42,7 +42,7 @@ func createDefaultConfig() component.Config {
 		SocketBufferSize:     4 << 20,
 		KernelStatusInterval: 15 * time.Second,
 		RuleCheckInterval:    time.Minute,
-		// Lineage and container cost ~0.5 µs of CPU an event from a process
+		// Lineage and container cost ~0.7 µs of CPU an event from a process
 		// seen before and ~3.3 µs from a new one that has exited (a fork
 		// storm), against ~31 µs for the userspace path (bench/RESULTS.md
 		// §7); ancestors lengthen every record, so they are off.
