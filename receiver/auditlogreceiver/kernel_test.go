@@ -137,7 +137,11 @@ func auditctl(t *testing.T, args ...string) {
 // emitted exactly once, with host.name testnode, and with the attributes
 // the auditkernel receiver gives the same records.
 func TestKernelAuditd(t *testing.T) {
+	waited := time.Now()
 	kerneltest.Require(t)
+	began := time.Now()
+	t.Logf("waited %v for the kernel tests' lock", began.Sub(waited).Round(time.Millisecond))
+	defer func() { t.Logf("ran %v", time.Since(began).Round(time.Millisecond)) }()
 	a := startAuditd(t)
 	target := filepath.Join(a.dir, "w", "target")
 	require.NoError(t, os.WriteFile(target, nil, 0o600))
