@@ -10,6 +10,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,10 +70,12 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 // argv runs the distro as nobody with exactly caps (e.g. "audit_read") as its
 // inheritable, ambient and bounding sets, and no_new_privs.
 func (u unprivileged) argv(config string, caps ...string) []string {
-	set := "-all"
+	var b strings.Builder
+	b.WriteString("-all")
 	for _, c := range caps {
-		set += ",+" + c
+		b.WriteString(",+" + c)
 	}
+	set := b.String()
 	return []string{"setpriv",
 		"--reuid=" + strconv.Itoa(u.uid), "--regid=" + strconv.Itoa(u.gid), "--clear-groups",
 		"--inh-caps=" + set, "--ambient-caps=" + set, "--bounding-set=" + set, "--no-new-privs",

@@ -221,7 +221,7 @@ func compoundCases() []eventCase {
 			edit:  deleteKeys(0, "result", "ses"),
 			check: func(t *testing.T, ev *aucoalesce.Event, err error) {
 				assert.Equal(t, "unknown", ev.Result)
-				assert.Equal(t, "", ev.Session)
+				assert.Empty(t, ev.Session)
 			},
 		},
 	}
@@ -286,7 +286,7 @@ func normalizationCases() []eventCase {
 			lines: []string{line("AVC", `pid=1 comm="x"`)},
 			check: func(t *testing.T, ev *aucoalesce.Event, err error) {
 				assert.Equal(t, []error{errNoNormalization}, ev.Warnings)
-				assert.Equal(t, "", ev.Summary.Action)
+				assert.Empty(t, ev.Summary.Action)
 				assert.Equal(t, "x", ev.Summary.How)
 				assert.Equal(t, "1", ev.Process.PID)
 			},
@@ -403,7 +403,7 @@ func execveCases() []eventCase {
 			assert.Equal(t, []string{"sh"}, ev.Process.Args)
 		}),
 		named("execve missing arg", event(deleteKeys(1, "a1")), func(t *testing.T, ev *aucoalesce.Event, err error) {
-			assert.Equal(t, []error{fmt.Errorf("failed to find arg a1")}, ev.Warnings)
+			assert.Equal(t, []error{errors.New("failed to find arg a1")}, ev.Warnings)
 			assert.Nil(t, ev.Process.Args)
 			assert.Equal(t, "3", ev.Data["argc"])
 		}),
@@ -540,7 +540,7 @@ func sockaddrCases() []eventCase {
 			check: func(t *testing.T, ev *aucoalesce.Event, err error) {
 				hasWarning(t, ev, "arch key not found")
 				hasWarning(t, ev, "failed to add SOCKADDR data because syscall is unknown")
-				assert.Equal(t, "", ev.Result)
+				assert.Empty(t, ev.Result)
 				assert.Nil(t, ev.Tags)
 			},
 		},
@@ -637,7 +637,7 @@ func pathCases() []eventCase {
 			lines: open(line("PATH", "item=0 nametype=UNKNOWN cap_fp=0")),
 			check: func(t *testing.T, ev *aucoalesce.Event, err error) {
 				assert.Equal(t, &aucoalesce.File{}, ev.File)
-				assert.Equal(t, "", ev.Summary.Object.Primary)
+				assert.Empty(t, ev.Summary.Object.Primary)
 			},
 		},
 		{
@@ -695,7 +695,7 @@ func errorCases() []eventCase {
 				assert.Equal(t, []error{errors.New("message has no data content"), errNoNormalization}, ev.Warnings)
 				assert.Equal(t, map[string]string{}, ev.Data)
 				assert.Equal(t, aucoalesce.EventTypeAuditRule, ev.Category)
-				assert.Equal(t, "", ev.Result)
+				assert.Empty(t, ev.Result)
 			},
 		},
 		{

@@ -53,12 +53,6 @@ func (f *fakeProc) set(p fakeProcess) {
 	require.NoError(f.t, os.WriteFile(filepath.Join(dir, "cgroup"), []byte(p.cgroup), 0o644))
 }
 
-// exit removes a process, as the kernel does once it is reaped.
-func (f *fakeProc) exit(pid int32) {
-	f.t.Helper()
-	require.NoError(f.t, os.RemoveAll(filepath.Join(f.dir, strconv.Itoa(int(pid)))))
-}
-
 // testEnricher returns an Enricher reading fp whose clocks say now is
 // `now` after boot; advance the clock by setting *clock.
 func testEnricher(fp *fakeProc, opts Options) (*Enricher, *time.Duration) {

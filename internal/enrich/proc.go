@@ -70,7 +70,7 @@ func (p *procReader) read(path string, size int) ([]byte, bool) {
 	if err != nil {
 		return nil, false
 	}
-	defer unix.Close(fd) //nolint:errcheck // read-only /proc file
+	defer func() { _ = unix.Close(fd) }() // a read-only /proc file
 	n := 0
 	for n < len(buf) {
 		m, err := unix.Read(fd, buf[n:])

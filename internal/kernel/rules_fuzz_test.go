@@ -49,15 +49,16 @@ func FuzzRules(f *testing.F) {
 		cfg := RuleConfig{AuditRules: text, IgnoreErrors: ignoreErrors}
 		set, err := LoadRules(cfg)
 		lines := ruleLines(text)
-		if ignoreErrors {
+		switch {
+		case ignoreErrors:
 			require.NoError(t, err)
 			require.Equal(t, lines, len(set.Rules)+len(set.Warnings))
 			for _, w := range set.Warnings {
 				require.Contains(t, w, "audit_rules line ")
 			}
-		} else if err != nil {
+		case err != nil:
 			require.Contains(t, err.Error(), "audit_rules line ")
-		} else {
+		default:
 			require.Len(t, set.Rules, lines)
 		}
 		for _, r := range set.Rules {

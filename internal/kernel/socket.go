@@ -217,7 +217,7 @@ func (s *netlinkSocket) wait(timeout time.Duration) (bool, error) {
 	}
 }
 
-// interrupt wakes a reader blocked in wait; it stays signalled.
+// interrupt wakes a reader blocked in wait; it stays signaled.
 func (s *netlinkSocket) interrupt() {
 	s.woken.Store(true)
 	_, _ = unix.Write(s.wakeFd, binary.NativeEndian.AppendUint64(nil, 1))

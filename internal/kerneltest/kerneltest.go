@@ -20,7 +20,7 @@ import (
 
 const enabledLocked = 2 // audit_status.enabled when the configuration is immutable
 
-// LockPath serialises kernel tests across processes (several test binaries, a
+// LockPath serializes kernel tests across processes (several test binaries, a
 // distro under test, a developer's second shell): only one process may own
 // the unicast socket.
 var LockPath = filepath.Join(os.TempDir(), "auditkernel-kernel-tests.lock")

@@ -23,7 +23,7 @@ const maxCachedKeys = 4096
 // sync.Map's did (7% of translate's CPU profile).
 type keyCache struct {
 	keys  atomic.Pointer[map[string]string]
-	mu    sync.Mutex // serialises the copies on a miss
+	mu    sync.Mutex // serializes the copies on a miss
 	build func(field string) string
 }
 

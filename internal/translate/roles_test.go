@@ -124,7 +124,7 @@ func TestCommandArgsCap(t *testing.T) {
 	// Options that say nothing get the default caps (the log receiver's);
 	// a negative cap is none.
 	a = pipeline(t, lines, Options{})[0]
-	n, bytes = count(a)
+	_, bytes = count(a)
 	assert.Equal(t, DefaultMaxArgBytes, bytes)
 	assert.Equal(t, true, a["audit.kernel.process.args_truncated"])
 	a = pipeline(t, lines, Options{MaxArgs: -1, MaxArgBytes: -1})[0]

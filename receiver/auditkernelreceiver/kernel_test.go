@@ -10,6 +10,7 @@ package auditkernelreceiver
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -78,7 +79,8 @@ func waitForRecord(t *testing.T, sink *consumertest.LogsSink, match func(attrs m
 func run(t *testing.T, cmd *exec.Cmd) int {
 	t.Helper()
 	out, err := cmd.CombinedOutput()
-	if _, exited := err.(*exec.ExitError); err != nil && !exited {
+	var exitErr *exec.ExitError
+	if err != nil && !errors.As(err, &exitErr) {
 		require.NoError(t, err, string(out))
 	}
 	return cmd.Process.Pid

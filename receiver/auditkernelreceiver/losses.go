@@ -55,7 +55,7 @@ func (c *lossCounts) merge(o lossCounts) {
 // the reader, the pipeline and the status monitor concurrently.
 type losses struct {
 	telemetry *metadata.TelemetryBuilder
-	// due is signalled when a loss is counted so that the pipeline emits a
+	// due is signaled when a loss is counted so that the pipeline emits a
 	// marker even when no event follows.
 	due chan struct{}
 
@@ -115,7 +115,7 @@ func (l *losses) take() (lossCounts, bool) {
 	return c, c.any()
 }
 
-// restore puts back the counts of an undelivered marker without signalling
+// restore puts back the counts of an undelivered marker without signaling
 // due, so that a consumer that refuses everything is not retried in a loop.
 func (l *losses) restore(c lossCounts) {
 	l.mu.Lock()

@@ -259,7 +259,7 @@ func TestSequenceNumbersAcrossRollover(t *testing.T) {
 	metadatatest.AssertEqualReceiverAuditkernelSequenceGaps(t, tt, sum(1), ignoreTime, ignoreExemplars)
 }
 
-// One sequence number far from its neighbours is delivered like the others
+// One sequence number far from its neighbors is delivered like the others
 // and does not distort the gap count: only 103 is missing.
 func TestWildSequenceNumberIsDelivered(t *testing.T) {
 	tt, records := deliver(t, warningsConfig(), 0, logins("100", "1073741924", "101", "102", "104"))

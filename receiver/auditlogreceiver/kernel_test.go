@@ -79,10 +79,11 @@ func startAuditd(t *testing.T) *auditd {
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-exited:
+		case err := <-exited:
+			t.Logf("auditd stopped: %v", err)
 		case <-time.After(5 * time.Second):
 			_ = cmd.Process.Kill()
-			<-exited
+			t.Logf("auditd killed: %v", <-exited)
 		}
 		// auditd removes its pid file unless it was killed.
 		if pid, err := os.ReadFile("/var/run/auditd.pid"); err == nil && strings.TrimSpace(string(pid)) == strconv.Itoa(cmd.Process.Pid) {

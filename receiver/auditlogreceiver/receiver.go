@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -264,7 +265,7 @@ func (r *auditLogReceiver) consume(ctx context.Context, lines [][]byte, attrs ma
 			continue
 		}
 		if len(dropped) > 0 || len(notes) > 0 {
-			all := append(dropped, notes...)
+			all := slices.Concat(dropped, notes)
 			r.notes[rec] = all[:min(len(all), maxNotes)]
 			dropped = nil
 		}
