@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 
+	"github.com/auditkernel/auditkernel/internal/ratelog"
 	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
@@ -33,7 +34,7 @@ func TestDeliverBatchWithUnnormalizableEvents(t *testing.T) {
 	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, Transport: "netlink", ReceiverCreateSettings: set})
 	require.NoError(t, err)
 	sink := new(consumertest.LogsSink)
-	p := newPipeline(defaultConfig(), sink, obsrecv, "test", sinks{losses: newLosses(telemetry), telemetry: telemetry, logger: set.Logger})
+	p := newPipeline(defaultConfig(), sink, obsrecv, "test", sinks{losses: newLosses(telemetry), telemetry: telemetry, logger: set.Logger, itemLog: ratelog.New(set.Logger, itemWarnings, itemWarningInterval)})
 
 	const events = 8 * minEventsPerWorker
 	var batch []queuedEvent

@@ -21,8 +21,12 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/auditkernel/auditkernel/internal/recordtest"
+	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
 
@@ -94,6 +98,28 @@ func TestMalformedHeadersAreCounted(t *testing.T) {
 	metadatatest.AssertEqualReceiverAuditkernelMessagesReceived(t, tt, sum(int64(len(msgs))), ignoreTime, ignoreExemplars)
 	metadatatest.AssertEqualReceiverAuditkernelUserspaceDrops(t, tt, sum(int64(len(bad))), ignoreTime, ignoreExemplars)
 	metadatatest.AssertEqualReceiverAuditkernelEventsEmitted(t, tt, sum(2), ignoreTime, ignoreExemplars)
+}
+
+// A flood of bad headers logs a few warnings and the count of the rest,
+// never one line per record.
+func TestWarningsAboutBadRecordsAreRateLimited(t *testing.T) {
+	const bad = 100
+	msgs := make([]*libaudit.RawAuditMessage, bad)
+	for i := range msgs {
+		msgs[i] = rawRecord(auparse.AUDIT_SYSCALL, "audit(1795569890.9")
+	}
+	core, logs := observer.New(zap.WarnLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	fake := newFakeKernel(msgs)
+	r, err := newReceiver(set, defaultConfig(), consumertest.NewNop(), fake.open)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), nil))
+	require.Eventually(t, func() bool { return len(fake.msgs) == 0 }, 5*time.Second, time.Millisecond)
+	require.NoError(t, r.Shutdown(context.Background()))
+
+	assert.Equal(t, itemWarnings, logs.FilterMessage("dropped an audit record whose header cannot be parsed").Len())
+	assert.Equal(t, 1, logs.FilterField(zap.Int("suppressed", bad-itemWarnings)).Len(), "Shutdown logs how many were left out")
 }
 
 // Records cut short (mid-value, in an open quote, an odd number of hex

@@ -156,7 +156,7 @@ func (p *pipeline) deliver(batch []queuedEvent, stopping <-chan struct{}) {
 		seq := qe.recs[0].Sequence
 		if err := errs[i]; err != nil {
 			p.losses.userspaceDrop(context.Background(), 1, seq)
-			p.logger.Warn("dropped an audit event that cannot be normalized", zap.Error(err), zap.Uint32("sequence", seq))
+			p.itemLog.Warn("dropped an audit event that cannot be normalized", zap.Error(err), zap.Uint32("sequence", seq))
 			continue
 		}
 		seqs = append(seqs, seq)

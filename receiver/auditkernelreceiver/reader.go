@@ -178,7 +178,7 @@ func (r *reader) handle(ctx context.Context, raw *libaudit.RawAuditMessage, now 
 	rec, err := record.ParseHeader(raw.Type, raw.Data)
 	if err != nil {
 		r.losses.userspaceDrop(ctx, 1)
-		r.logger.Warn("dropped an audit record whose header cannot be parsed", zap.Error(err),
+		r.itemLog.Warn("dropped an audit record whose header cannot be parsed", zap.Error(err),
 			zap.Uint16("type", uint16(raw.Type)), zap.ByteString("data", truncate(raw.Data, 256)))
 		return
 	}

@@ -16,17 +16,28 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/auditkernel/auditkernel/internal/kernel"
+	"github.com/auditkernel/auditkernel/internal/ratelog"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
 
 // sinks are where the reader, the pipeline and the monitor report: every
-// loss, the component status, the receiver's telemetry and its log.
+// loss, the component status, the receiver's telemetry and its log, with
+// itemLog for the warnings about single items (a bad record or rule line),
+// which bad input can make as many as it likes.
 type sinks struct {
 	losses    *losses
 	health    *health
 	telemetry *metadata.TelemetryBuilder
 	logger    *zap.Logger
+	itemLog   *ratelog.Logger
 }
+
+// At most itemWarnings warnings about single items per itemWarningInterval;
+// the rest are counted in the log.
+const (
+	itemWarnings        = 10
+	itemWarningInterval = 10 * time.Second
+)
 
 func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
 	return newReceiver(set, cfg.(*Config), next, kernel.Open)
@@ -50,6 +61,7 @@ type auditReceiver struct {
 	wg       sync.WaitGroup
 	pipeline *pipeline
 	reader   *reader
+	itemLog  *ratelog.Logger
 }
 
 // drainTimeout bounds how long Shutdown keeps reading what the kernel still
@@ -86,9 +98,11 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
+	itemLog := ratelog.New(logger, itemWarnings, itemWarningInterval)
 	for _, w := range rules.Warnings {
-		logger.Warn("ignoring invalid audit rule (ignore_errors is true)", zap.String("error", w))
+		itemLog.Warn("ignoring invalid audit rule (ignore_errors is true)", zap.String("error", w))
 	}
+	itemLog.Flush()
 	if err := checkProcPath(&r.cfg.Enrich); err != nil {
 		return err
 	}
@@ -114,7 +128,8 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 	// Background work outlives Start's context, as the collector documents.
 	ctx, cancel := context.WithCancel(context.Background()) //nolint:contextcheck // lives until Shutdown
 	r.cancel = cancel
-	s := sinks{losses: newLosses(r.telemetry), health: newHealth(host, logger), telemetry: r.telemetry, logger: logger}
+	s := sinks{losses: newLosses(r.telemetry), health: newHealth(host, logger), telemetry: r.telemetry, logger: logger, itemLog: itemLog}
+	r.itemLog = itemLog
 	r.pipeline = newPipeline(r.cfg, r.next, r.obsrecv, r.set.BuildInfo.Version, s)
 	r.reader = newReader(conn.Messages, r.cfg.Reassembler, r.pipeline.queue, setup.Backpressure.DropWhenFull, s)
 	mon := &monitor{sinks: s, control: conn.Control, rules: conn.Rules, pid: setup.PID, drifts: r.pipeline.reportDrift}
@@ -170,5 +185,6 @@ func (r *auditReceiver) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("auditkernel: shutdown: %w", ctx.Err())
 	}
+	r.itemLog.Flush()
 	return r.conn.Close()
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/auditkernel/auditkernel/internal/benchtest"
 	"github.com/auditkernel/auditkernel/internal/coalesce"
+	"github.com/auditkernel/auditkernel/internal/ratelog"
 	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/internal/translate"
@@ -208,7 +209,7 @@ func BenchmarkUserspacePath(b *testing.B) {
 			obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, Transport: "netlink", ReceiverCreateSettings: set})
 			require.NoError(b, err)
 			cfg.Reassembler.QueueSize = in.events
-			s := sinks{losses: newLosses(telemetry), health: newHealth(componenttest.NewNopHost(), set.Logger), telemetry: telemetry, logger: set.Logger}
+			s := sinks{losses: newLosses(telemetry), health: newHealth(componenttest.NewNopHost(), set.Logger), telemetry: telemetry, logger: set.Logger, itemLog: ratelog.New(set.Logger, itemWarnings, itemWarningInterval)}
 			p := newPipeline(cfg, consumertest.NewNop(), obsrecv, "bench", s)
 			ctx := context.Background()
 			benchtest.Events(b, in.events, func() {
