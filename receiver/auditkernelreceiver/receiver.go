@@ -39,8 +39,13 @@ const (
 	itemWarningInterval = 10 * time.Second
 )
 
+// openKernel opens the kernel for the factory's receivers. The package's
+// tests open a fake instead (lifecycle_test.go), so that the generated
+// lifecycle test runs without root; the kernel tests name kernel.Open.
+var openKernel kernel.OpenFunc = kernel.Open
+
 func createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
-	return newReceiver(set, cfg.(*Config), next, kernel.Open)
+	return newReceiver(set, cfg.(*Config), next, openKernel)
 }
 
 // auditReceiver owns the lifecycle: Start opens the kernel and starts the
