@@ -42,6 +42,11 @@ expect_entry "-rw-r----- root/otelcol-auditkernel ./etc/otelcol-auditkernel/conf
 for example in examples/*.yaml; do
 	expect_entry "-rw-r--r-- root/root ./usr/share/doc/otelcol-auditkernel/$example"
 done
+# The auditlog receiver's systemd drop-in, as it is in deploy/systemd.
+dropin=./usr/share/doc/otelcol-auditkernel/examples/auditlog.conf
+expect_entry "-rw-r--r-- root/root $dropin"
+dpkg-deb --fsys-tarfile "$deb" | tar -xO "$dropin" | cmp -s - deploy/systemd/auditlog.conf ||
+	fail "$dropin differs from deploy/systemd/auditlog.conf"
 
 # conffiles: an edited config survives upgrades.
 conffiles=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles)
