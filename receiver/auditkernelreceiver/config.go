@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/auditkernel/auditkernel/internal/kernel"
+	"github.com/auditkernel/auditkernel/internal/outputconfig"
 )
 
 var (
@@ -36,12 +37,8 @@ type Config struct {
 	IncludeRawMessage bool `mapstructure:"include_raw_message"`
 	// IncludeWarnings adds parsing warnings (and the raw records) to the log record.
 	IncludeWarnings bool `mapstructure:"include_warnings"`
-	// DataLayout is "flat" (one audit.kernel.data.<field> attribute per record
-	// field) or "map" (one audit.kernel.data map attribute, for backends with
-	// a field limit).
-	DataLayout string `mapstructure:"data_layout"`
-	// CommandArgs caps the execve arguments put in process.command_args.
-	CommandArgs CommandArgsConfig `mapstructure:"command_args"`
+	// Output holds data_layout and command_args, shared with the auditlog receiver.
+	outputconfig.Output `mapstructure:",squash"`
 	// AuditRules holds auditctl-syntax rules, one per line.
 	AuditRules string `mapstructure:"audit_rules"`
 	// AuditRuleFiles are globs of rule files loaded after AuditRules.
@@ -121,21 +118,6 @@ func checkProcPath(c *EnrichConfig) error {
 func (c *EnrichConfig) enabled() bool {
 	return c.Lineage || c.Container || c.AncestorDepth > 0
 }
-
-// CommandArgsConfig caps process.command_args; a cut list is marked
-// audit.kernel.process.args_truncated.
-type CommandArgsConfig struct {
-	// MaxCount is the most arguments kept.
-	MaxCount int `mapstructure:"max_count"`
-	// MaxBytes is the most bytes kept, all arguments together.
-	MaxBytes int `mapstructure:"max_bytes"`
-}
-
-// Data layouts.
-const (
-	dataLayoutFlat = "flat"
-	dataLayoutMap  = "map"
-)
 
 // ReassemblerConfig tunes event reassembly and the internal queue.
 type ReassemblerConfig struct {
@@ -230,13 +212,8 @@ func (cfg *Config) Validate() error {
 		checkRange("reassembler.max_in_flight", int64(cfg.Reassembler.MaxInFlight), 1, 1<<20),
 		checkRange("reassembler.queue_size", int64(cfg.Reassembler.QueueSize), 1, 1<<24),
 		checkRange("socket_buffer_size", int64(cfg.SocketBufferSize), 0, 1<<30),
-		checkRange("command_args.max_count", int64(cfg.CommandArgs.MaxCount), 1, 1<<16),
-		checkRange("command_args.max_bytes", int64(cfg.CommandArgs.MaxBytes), 1, 16<<20),
 	)
-	if cfg.DataLayout != dataLayoutFlat && cfg.DataLayout != dataLayoutMap {
-		errs = append(errs, fmt.Errorf("data_layout %q is invalid: use %q (one attribute per record field) or %q (one map attribute)",
-			cfg.DataLayout, dataLayoutFlat, dataLayoutMap))
-	}
+	errs = append(errs, cfg.OutputErrors()...)
 	if cfg.Reassembler.Timeout <= 0 || cfg.Reassembler.Timeout > time.Minute {
 		errs = append(errs, fmt.Errorf("reassembler.timeout %v is out of range: use a duration above 0 and at most 1m", cfg.Reassembler.Timeout))
 	}

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
 	"github.com/auditkernel/auditkernel/internal/kernel"
+	"github.com/auditkernel/auditkernel/internal/outputconfig"
 	"github.com/auditkernel/auditkernel/internal/translate"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
@@ -45,8 +46,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 		RuleCheckInterval:    time.Minute,
 		SocketBufferSize:     4 << 20,
 		BackpressureStrategy: "auto",
-		DataLayout:           "flat",
-		CommandArgs:          CommandArgsConfig{MaxCount: 1024, MaxBytes: 64 << 10},
+		Output:               outputconfig.Output{DataLayout: "flat", CommandArgs: outputconfig.CommandArgs{MaxCount: 1024, MaxBytes: 64 << 10}},
 		Reassembler:          ReassemblerConfig{MaxInFlight: 50, Timeout: 2 * time.Second, QueueSize: 8192},
 		Enrich:               EnrichConfig{Lineage: true, Container: true, ProcPath: "/proc", TableMaxEntries: 32768, TableMaxBytes: 16 << 20},
 	}, cfg)

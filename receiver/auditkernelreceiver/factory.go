@@ -7,7 +7,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 
 	"github.com/auditkernel/auditkernel/internal/kernel"
-	"github.com/auditkernel/auditkernel/internal/translate"
+	"github.com/auditkernel/auditkernel/internal/outputconfig"
 
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 )
@@ -31,8 +31,7 @@ func createDefaultConfig() component.Config {
 		BacklogLimit:         8192,
 		RateLimit:            0,
 		BackpressureStrategy: kernel.BackpressureAuto,
-		DataLayout:           dataLayoutFlat,
-		CommandArgs:          CommandArgsConfig{MaxCount: translate.DefaultMaxArgs, MaxBytes: translate.DefaultMaxArgBytes},
+		Output:               outputconfig.Default(),
 		Reassembler: ReassemblerConfig{
 			MaxInFlight: 50,
 			Timeout:     2 * time.Second,

@@ -338,16 +338,11 @@ func inParallel(n int, work func(start, end int)) {
 
 // translateOptions are the settings of the translation.
 func (cfg *Config) translateOptions() translate.Options {
-	layout := translate.DataFlat
-	if cfg.DataLayout == dataLayoutMap {
-		layout = translate.DataMap
-	}
-	return translate.Options{
+	opts := translate.Options{
 		ResolveIDs:        cfg.ResolveIDs,
 		IncludeRawMessage: cfg.IncludeRawMessage,
 		IncludeWarnings:   cfg.IncludeWarnings,
-		MaxArgs:           cfg.CommandArgs.MaxCount,
-		MaxArgBytes:       cfg.CommandArgs.MaxBytes,
-		DataLayout:        layout,
 	}
+	cfg.ApplyOutput(&opts)
+	return opts
 }

@@ -12,6 +12,8 @@ import (
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
+
+	"github.com/auditkernel/auditkernel/internal/outputconfig"
 )
 
 // Config is the auditlog receiver's configuration. The file options are a
@@ -48,6 +50,8 @@ type Config struct {
 	IncludeRawMessage bool `mapstructure:"include_raw_message"`
 	// IncludeWarnings adds parsing warnings (and the raw records) to the log record.
 	IncludeWarnings bool `mapstructure:"include_warnings"`
+	// Output holds data_layout and command_args, shared with the auditkernel receiver.
+	outputconfig.Output `mapstructure:",squash"`
 	// Reassembler tunes how records are joined into events.
 	Reassembler ReassemblerConfig `mapstructure:"reassembler"`
 }
@@ -85,6 +89,7 @@ func (cfg *Config) Validate() error {
 	if cfg.Reassembler.Timeout <= cfg.PollInterval || cfg.Reassembler.Timeout > time.Minute {
 		errs = append(errs, fmt.Errorf("reassembler.timeout %v is out of range: use more than poll_interval (%v) and at most 1m", cfg.Reassembler.Timeout, cfg.PollInterval))
 	}
+	errs = append(errs, cfg.OutputErrors()...)
 	// Building the file consumer checks the globs and the rest of its
 	// options; it starts nothing.
 	nop := component.TelemetrySettings{Logger: zap.NewNop(), MeterProvider: metricnoop.NewMeterProvider(), TracerProvider: tracenoop.NewTracerProvider()}

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
 
+	"github.com/auditkernel/auditkernel/internal/outputconfig"
 	"github.com/auditkernel/auditkernel/receiver/auditlogreceiver/internal/metadata"
 )
 
@@ -30,6 +31,7 @@ func createDefaultConfig() component.Config {
 		// auditd's own limit on a record is 8970 bytes (MAX_AUDIT_MESSAGE_LENGTH
 		// plus its prefix); ENRICHED names add some.
 		MaxLineSize: 64 * helper.ByteSize(1024),
+		Output:      outputconfig.Default(),
 		Reassembler: ReassemblerConfig{
 			MaxInFlight: 50,
 			Timeout:     2 * time.Second,

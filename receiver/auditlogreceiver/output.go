@@ -50,12 +50,14 @@ func newOutput(cfg *Config, next consumer.Logs, obsrecv *receiverhelper.ObsRepor
 	if err != nil {
 		logger.Warn("cannot read the host name; events without node= have no host.name", zap.Error(err))
 	}
+	opts := translate.Options{IncludeRawMessage: cfg.IncludeRawMessage, IncludeWarnings: cfg.IncludeWarnings}
+	cfg.ApplyOutput(&opts)
 	return &output{
 		next:      next,
 		obsrecv:   obsrecv,
 		telemetry: telemetry,
 		logger:    logger,
-		opts:      translate.Options{IncludeRawMessage: cfg.IncludeRawMessage, IncludeWarnings: cfg.IncludeWarnings},
+		opts:      opts,
 		resolve:   cfg.ResolveIDs,
 		hostname:  hostname,
 		version:   version,

@@ -4,6 +4,7 @@ package auditlogreceiver
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -82,6 +83,47 @@ func TestRecordedEnriched(t *testing.T) {
 	assert.Equal(t, int64(len(want)), ru.counter(t, "otelcol_receiver_auditlog_events_emitted"))
 	for _, bad := range []string{"lines_invalid", "lines_truncated", "lines_capped", "records_unknown_type", "events_incomplete", "events_dropped"} {
 		assert.Zero(t, ru.counter(t, "otelcol_receiver_auditlog_"+bad), bad)
+	}
+}
+
+// TestOutputOptions: data_layout and command_args reach the log records
+// (the printf execve of the ENRICHED log has 4 arguments).
+func TestOutputOptions(t *testing.T) {
+	src := filepath.Join(recordedDir, "enriched")
+	for _, c := range []struct {
+		layout   string
+		maxCount int
+		maxBytes int
+		want     []any
+	}{
+		{"map", 2, 64 << 10, []any{"/usr/bin/printf", "%s %s\\n"}},
+		{"flat", 1024, 18, []any{"/usr/bin/printf", "%s "}},
+	} {
+		dir := copyFiles(t, map[string]string{"audit.log.1": filepath.Join(src, "audit.log.1"), "audit.log": filepath.Join(src, "audit.log")})
+		cfg := testConfig(dir)
+		cfg.DataLayout = c.layout
+		cfg.CommandArgs.MaxCount, cfg.CommandArgs.MaxBytes = c.maxCount, c.maxBytes
+		ru := start(t, cfg, nil)
+		ru.waitEvents(t, len(recordedEvents(t, filepath.Join(dir, "audit.log.1"), filepath.Join(dir, "audit.log"))))
+		var execs int
+		for _, e := range ru.events() {
+			_, isMap := e.attrs["audit.kernel.data"].(map[string]any)
+			flat := slices.ContainsFunc(slices.Collect(maps.Keys(e.attrs)), func(k string) bool { return strings.HasPrefix(k, "audit.kernel.data.") })
+			if c.layout == "map" {
+				assert.False(t, flat, "%s: %v", e.key(), e.attrs)
+			} else {
+				assert.False(t, isMap, "%s", e.key())
+			}
+			if e.attrs["process.executable.path"] == "/usr/bin/printf" && e.attrs["process.command_args"] != nil {
+				execs++
+				assert.Equal(t, c.want, e.attrs["process.command_args"], c.layout)
+				assert.Equal(t, true, e.attrs["audit.kernel.process.args_truncated"], c.layout)
+				assert.Equal(t, int64(4), e.attrs["process.args_count"], c.layout)
+				assert.Equal(t, c.layout == "map", isMap, "%s: %v", c.layout, e.attrs)
+				assert.Equal(t, c.layout == "flat", flat, "%s: %v", c.layout, e.attrs)
+			}
+		}
+		assert.Equal(t, 1, execs, "the printf execve (%s)", c.layout)
 	}
 }
 
