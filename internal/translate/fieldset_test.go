@@ -4,6 +4,7 @@ package translate
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,6 @@ func TestEventDataManyFields(t *testing.T) {
 	}
 	attrs := translateLines(t, `type=USER msg=audit(1.000:9): pid=10 uid=0 auid=0 ses=1 msg='op=x`+fields.String()+` res=success'`)
 	for i := range 3 * stackKeys {
-		assert.Equal(t, fmt.Sprint(i), attrs[fmt.Sprintf("audit.kernel.data.f%d", i)], "f%d", i)
+		assert.Equal(t, strconv.Itoa(i), attrs[fmt.Sprintf("audit.kernel.data.f%d", i)], "f%d", i)
 	}
 }
