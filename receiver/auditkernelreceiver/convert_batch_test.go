@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 
+	"github.com/auditkernel/auditkernel/internal/metrictest"
 	"github.com/auditkernel/auditkernel/internal/ratelog"
 	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
@@ -61,7 +62,7 @@ func TestDeliverBatchWithUnnormalizableEvents(t *testing.T) {
 		}
 	}
 	assert.Equal(t, want, got)
-	assert.Equal(t, int64(events-len(want)), counterValue(t, tt, "otelcol_receiver_auditkernel_userspace_drops"))
+	assert.Equal(t, int64(events-len(want)), metrictest.Counter(t, tt, "otelcol_receiver_auditkernel_userspace_drops"))
 }
 
 func headerOnly(t *testing.T, typ auparse.AuditMessageType, seq int, fields string) *record.Record {

@@ -28,6 +28,7 @@ import (
 
 	"github.com/auditkernel/auditkernel/internal/kernel"
 	"github.com/auditkernel/auditkernel/internal/kerneltest"
+	"github.com/auditkernel/auditkernel/internal/metrictest"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadata"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
@@ -202,7 +203,7 @@ func TestKernelSocketOverrun(t *testing.T) {
 	t.Logf("storm: %d getppid calls at %.0f/s", calls, storm(t, calls))
 
 	require.Eventually(t, func() bool {
-		return counterValue(t, tt, "otelcol_receiver_auditkernel_socket_overruns") > 0
+		return metrictest.Counter(t, tt, "otelcol_receiver_auditkernel_socket_overruns") > 0
 	}, 10*time.Second, 50*time.Millisecond, "a 4 KiB buffer cannot take the storm")
 	duringStorm := sink.LogRecordCount()
 	assert.Positive(t, duringStorm, "events were delivered during the storm")
@@ -223,5 +224,5 @@ func TestKernelSocketOverrun(t *testing.T) {
 		return false
 	}, 30*time.Second, 500*time.Millisecond, "the receiver delivers again after the overruns")
 	t.Logf("multicast receiver: %d records delivered, %d socket overruns counted, %d login messages sent until one arrived; unicast receiver: %d records",
-		sink.LogRecordCount(), counterValue(t, tt, "otelcol_receiver_auditkernel_socket_overruns"), sent, ownerSink.LogRecordCount())
+		sink.LogRecordCount(), metrictest.Counter(t, tt, "otelcol_receiver_auditkernel_socket_overruns"), sent, ownerSink.LogRecordCount())
 }

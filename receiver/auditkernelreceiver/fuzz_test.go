@@ -23,10 +23,10 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/auditkernel/auditkernel/internal/kernel"
+	"github.com/auditkernel/auditkernel/internal/metrictest"
 	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/receiver/auditkernelreceiver/internal/metadatatest"
 )
@@ -67,21 +67,6 @@ func expectedRecords(msgs []*libaudit.RawAuditMessage) int {
 		}
 	}
 	return n
-}
-
-func counterValue(t *testing.T, tt *componenttest.Telemetry, name string) int64 {
-	t.Helper()
-	m, err := tt.GetMetric(name)
-	if err != nil {
-		return 0 // never recorded
-	}
-	data, ok := m.Data.(metricdata.Sum[int64])
-	require.True(t, ok, "%s is an int64 counter", name)
-	var total int64
-	for _, dp := range data.DataPoints {
-		total += dp.Value
-	}
-	return total
 }
 
 // FuzzRecordStream sends a stream of kernel messages through the receiver's
@@ -146,9 +131,9 @@ func FuzzRecordStream(f *testing.F) {
 				}
 			}
 		}
-		require.Equal(t, events, counterValue(t, tt, "otelcol_receiver_auditkernel_events_emitted"))
-		require.Equal(t, int64(len(msgs)), counterValue(t, tt, "otelcol_receiver_auditkernel_messages_received"))
-		if drops := counterValue(t, tt, "otelcol_receiver_auditkernel_userspace_drops"); drops == 0 {
+		require.Equal(t, events, metrictest.Counter(t, tt, "otelcol_receiver_auditkernel_events_emitted"))
+		require.Equal(t, int64(len(msgs)), metrictest.Counter(t, tt, "otelcol_receiver_auditkernel_messages_received"))
+		if drops := metrictest.Counter(t, tt, "otelcol_receiver_auditkernel_userspace_drops"); drops == 0 {
 			require.Equal(t, want, got, "a message vanished without being counted")
 		} else {
 			require.Less(t, got, want+1)

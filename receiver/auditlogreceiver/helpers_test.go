@@ -16,7 +16,6 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/receiver/auditlogreceiver/internal/metadatatest"
@@ -67,21 +66,6 @@ func (ru *run) waitEvents(t *testing.T, n int) {
 	t.Helper()
 	require.Eventually(t, func() bool { return ru.sink.LogRecordCount() >= n }, 10*time.Second, 10*time.Millisecond,
 		"want %d events", n)
-}
-
-func (ru *run) counter(t *testing.T, name string) int64 {
-	t.Helper()
-	m, err := ru.tt.GetMetric(name)
-	if err != nil {
-		return 0 // never recorded
-	}
-	data, ok := m.Data.(metricdata.Sum[int64])
-	require.True(t, ok, "%s is an int64 counter", name)
-	var total int64
-	for _, dp := range data.DataPoints {
-		total += dp.Value
-	}
-	return total
 }
 
 // emitted is one log record with its resource's host.name.

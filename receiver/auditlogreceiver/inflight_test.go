@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/auditkernel/auditkernel/internal/metrictest"
 	"github.com/auditkernel/auditkernel/internal/record"
 )
 
@@ -96,6 +97,6 @@ func TestRestartMidEvent(t *testing.T) {
 			assert.Equal(t, "printf", e.attrs["process.executable.name"])
 		}
 	}
-	assert.Zero(t, first.counter(t, "otelcol_receiver_auditlog_events_incomplete"))
-	assert.Zero(t, second.counter(t, "otelcol_receiver_auditlog_events_incomplete"))
+	assert.Zero(t, metrictest.Counter(t, first.tt, "otelcol_receiver_auditlog_events_incomplete"))
+	assert.Zero(t, metrictest.Counter(t, second.tt, "otelcol_receiver_auditlog_events_incomplete"))
 }

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 
+	"github.com/auditkernel/auditkernel/internal/metrictest"
 	"github.com/auditkernel/auditkernel/internal/record"
 )
 
@@ -79,10 +80,10 @@ func TestRecordedEnriched(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, execs, "the printf execve")
-	assert.Equal(t, int64(90), ru.counter(t, "otelcol_receiver_auditlog_lines_read"))
-	assert.Equal(t, int64(len(want)), ru.counter(t, "otelcol_receiver_auditlog_events_emitted"))
+	assert.Equal(t, int64(90), metrictest.Counter(t, ru.tt, "otelcol_receiver_auditlog_lines_read"))
+	assert.Equal(t, int64(len(want)), metrictest.Counter(t, ru.tt, "otelcol_receiver_auditlog_events_emitted"))
 	for _, bad := range []string{"lines_invalid", "lines_truncated", "lines_capped", "records_unknown_type", "events_incomplete", "events_dropped"} {
-		assert.Zero(t, ru.counter(t, "otelcol_receiver_auditlog_"+bad), bad)
+		assert.Zero(t, metrictest.Counter(t, ru.tt, "otelcol_receiver_auditlog_"+bad), bad)
 	}
 }
 
@@ -354,7 +355,7 @@ func TestBadInput(t *testing.T) {
 		"lines_read": 9, "lines_invalid": 1, "lines_truncated": 2, "lines_capped": 1,
 		"records_unknown_type": 2, "events_incomplete": 2, "events_emitted": 5, "events_dropped": 0,
 	} {
-		assert.Equal(t, want, ru.counter(t, "otelcol_receiver_auditlog_"+name), name)
+		assert.Equal(t, want, metrictest.Counter(t, ru.tt, "otelcol_receiver_auditlog_"+name), name)
 	}
 }
 
