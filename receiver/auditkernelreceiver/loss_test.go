@@ -216,3 +216,30 @@ func TestShutdownReceivesEverythingTheKernelHeld(t *testing.T) {
 	assert.Equal(t, 30, delivered)
 	assert.Empty(t, fake.held)
 }
+
+// While the next consumer holds the pipeline, a burst waits in the queue,
+// and the queue's depth is reported when the pipeline takes it.
+func TestQueueLengthIsReported(t *testing.T) {
+	fake := newFakeKernel(recordtest.Messages(t, "mixed.log"))
+	first := true
+	next, err := consumer.NewLogs(func(context.Context, plog.Logs) error {
+		if first {
+			first = false
+			// Every message read and reassembled before the first batch is let go.
+			require.Eventually(t, func() bool { return len(fake.msgs) == 0 }, 5*time.Second, time.Millisecond)
+			time.Sleep(200 * time.Millisecond)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+
+	tt := runWithTelemetry(t, fake, next)
+
+	m, err := tt.GetMetric("otelcol_receiver_auditkernel_queue_length")
+	require.NoError(t, err)
+	points := m.Data.(metricdata.Gauge[int64]).DataPoints
+	require.Len(t, points, 1)
+	// The last batch taken was everything behind the first one: 486 events in all.
+	assert.Greater(t, points[0].Value, int64(400))
+	assert.LessOrEqual(t, points[0].Value, int64(defaultConfig().Reassembler.QueueSize))
+}

@@ -118,6 +118,9 @@ func (p *pipeline) run(stopping, counted <-chan struct{}) {
 				queue = nil
 				continue
 			}
+			// The queue's depth, once per batch: a burst backs up here
+			// while translation runs, up to reassembler.queue_size.
+			p.telemetry.ReceiverAuditkernelQueueLength.Record(context.Background(), int64(len(p.queue)+1))
 			p.deliver(p.fill(first), stopping)
 		case <-p.wake:
 			p.deliver(nil, stopping)

@@ -33,6 +33,7 @@ type TelemetryBuilder struct {
 	ReceiverAuditkernelProcessTableBytes     metric.Int64Gauge
 	ReceiverAuditkernelProcessTableEntries   metric.Int64Gauge
 	ReceiverAuditkernelProcessTableEvictions metric.Int64Counter
+	ReceiverAuditkernelQueueLength           metric.Int64Gauge
 	ReceiverAuditkernelReassemblerEvictions  metric.Int64Counter
 	ReceiverAuditkernelRulesDrifted          metric.Int64Counter
 	ReceiverAuditkernelRulesInstalled        metric.Int64Gauge
@@ -110,6 +111,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_receiver_auditkernel_process_table_evictions",
 		metric.WithDescription("Number of processes evicted from the process table (least recently used first) to stay within its bounds. [Alpha]"),
 		metric.WithUnit("{process}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverAuditkernelQueueLength, err = builder.meter.Int64Gauge(
+		"otelcol_receiver_auditkernel_queue_length",
+		metric.WithDescription("Reassembled events waiting in the queue between the reader and the pipeline when the pipeline takes its next batch (its bound is reassembler.queue_size; a full queue's overflow is counted in receiver_auditkernel_userspace_drops). [Alpha]"),
+		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ReceiverAuditkernelReassemblerEvictions, err = builder.meter.Int64Counter(

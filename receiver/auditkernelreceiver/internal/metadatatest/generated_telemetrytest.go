@@ -127,6 +127,20 @@ func AssertEqualReceiverAuditkernelProcessTableEvictions(t *testing.T, tt *compo
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualReceiverAuditkernelQueueLength(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_receiver_auditkernel_queue_length",
+		Description: "Reassembled events waiting in the queue between the reader and the pipeline when the pipeline takes its next batch (its bound is reassembler.queue_size; a full queue's overflow is counted in receiver_auditkernel_userspace_drops). [Alpha]",
+		Unit:        "{event}",
+		Data: metricdata.Gauge[int64]{
+			DataPoints: dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_receiver_auditkernel_queue_length")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualReceiverAuditkernelReassemblerEvictions(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_receiver_auditkernel_reassembler_evictions",

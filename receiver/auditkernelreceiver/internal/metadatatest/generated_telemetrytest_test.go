@@ -26,6 +26,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ReceiverAuditkernelProcessTableBytes.Record(context.Background(), 1)
 	tb.ReceiverAuditkernelProcessTableEntries.Record(context.Background(), 1)
 	tb.ReceiverAuditkernelProcessTableEvictions.Add(context.Background(), 1)
+	tb.ReceiverAuditkernelQueueLength.Record(context.Background(), 1)
 	tb.ReceiverAuditkernelReassemblerEvictions.Add(context.Background(), 1)
 	tb.ReceiverAuditkernelRulesDrifted.Add(context.Background(), 1)
 	tb.ReceiverAuditkernelRulesInstalled.Record(context.Background(), 1)
@@ -51,6 +52,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverAuditkernelProcessTableEvictions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverAuditkernelQueueLength(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverAuditkernelReassemblerEvictions(t, testTel,
