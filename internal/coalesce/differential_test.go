@@ -3,9 +3,7 @@
 package coalesce
 
 import (
-	"bufio"
 	"maps"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -14,7 +12,8 @@ import (
 	"testing"
 
 	"github.com/elastic/go-libaudit/v2/auparse"
-	"gopkg.in/yaml.v3"
+
+	"github.com/auditkernel/auditkernel/internal/recordtest"
 )
 
 // rawDir holds the repository's recorded kernel audit fixtures.
@@ -64,26 +63,10 @@ func TestDifferentialLibauditTestdata(t *testing.T) {
 		t.Skip("go-libaudit testdata not found")
 	}
 	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc struct {
-			Tests map[string]string `yaml:"tests"`
-		}
-		if err := yaml.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		for _, name := range slices.Sorted(maps.Keys(doc.Tests)) {
-			var lines []string
-			s := bufio.NewScanner(strings.NewReader(doc.Tests[name]))
-			for s.Scan() {
-				if l := strings.TrimSpace(s.Text()); l != "" {
-					lines = append(lines, l)
-				}
-			}
+		tests := recordtest.LibauditTests(t, file)
+		for _, name := range slices.Sorted(maps.Keys(tests)) {
 			t.Run(filepath.Base(file)+"/"+name, func(t *testing.T) {
-				_, _ = differential(t, lines, nil)
+				_, _ = differential(t, tests[name], nil)
 			})
 		}
 	}

@@ -18,7 +18,6 @@ import (
 	libaudit "github.com/elastic/go-libaudit/v2"
 	"github.com/elastic/go-libaudit/v2/auparse"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"gopkg.in/yaml.v3"
 
 	"github.com/auditkernel/auditkernel/internal/coalesce"
 	"github.com/auditkernel/auditkernel/internal/recordtest"
@@ -586,28 +585,14 @@ func libauditCases(t *testing.T, dir string) []fidelityCase {
 	}
 	var cases []fidelityCase
 	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc struct {
-			Tests map[string]string `yaml:"tests"`
-		}
-		if err := yaml.Unmarshal(b, &doc); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+		tests := recordtest.LibauditTests(t, file)
 		goldens := decodeJSON[[]struct {
 			TestName string         `json:"test_name"`
 			Event    map[string]any `json:"event"`
 		}](t, strings.TrimSuffix(file, ".yaml")+".json.golden")
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
 		for _, g := range goldens {
-			var lines []string
-			for _, l := range strings.Split(doc.Tests[g.TestName], "\n") {
-				if l = strings.TrimSpace(l); l != "" {
-					lines = append(lines, l)
-				}
-			}
+			lines := tests[g.TestName]
 			if len(lines) == 0 {
 				t.Fatalf("%s: golden %q has no records", file, g.TestName)
 			}
