@@ -39,7 +39,15 @@ func Records(tb testing.TB, name string) []*record.Record {
 // lines parses every line of a recorded stream with record.ParseLine.
 func lines(tb testing.TB, name string) []*record.Record {
 	tb.Helper()
-	f, err := os.Open(filepath.Join(Dir(), name))
+	return ParseFile(tb, filepath.Join(Dir(), name))
+}
+
+// ParseFile parses every line of a file in auditd's log format (a recorded
+// stream, or an auditd log with node= and ENRICHED names) with
+// record.ParseLine.
+func ParseFile(tb testing.TB, path string) []*record.Record {
+	tb.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -50,7 +58,7 @@ func lines(tb testing.TB, name string) []*record.Record {
 	for n := 1; scanner.Scan(); n++ {
 		rec, err := record.ParseLine(scanner.Bytes())
 		if err != nil {
-			tb.Fatalf("%s:%d: %v", name, n, err)
+			tb.Fatalf("%s:%d: %v", path, n, err)
 		}
 		recs = append(recs, rec)
 	}

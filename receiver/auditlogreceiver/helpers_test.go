@@ -3,11 +3,11 @@
 package auditlogreceiver
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/auditkernel/auditkernel/internal/record"
+	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/receiver/auditlogreceiver/internal/metadatatest"
 )
 
@@ -32,6 +33,15 @@ func testConfig(dir string) *Config {
 	cfg.PollInterval = 20 * time.Millisecond
 	cfg.Reassembler.Timeout = 300 * time.Millisecond
 	return cfg
+}
+
+// linesConfig writes lines as the audit.log of a new directory, read as
+// testConfig reads it.
+func linesConfig(t *testing.T, lines []string) *Config {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "audit.log"), []byte(strings.Join(lines, "\n")+"\n"), 0o600))
+	return testConfig(dir)
 }
 
 // run is one receiver under test with its sink and telemetry.
@@ -103,16 +113,9 @@ func recordedEvents(t *testing.T, paths ...string) map[string]int {
 	t.Helper()
 	events := map[string]int{}
 	for _, p := range paths {
-		f, err := os.Open(p)
-		require.NoError(t, err)
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			rec, err := record.ParseLine(sc.Bytes())
-			require.NoError(t, err, "%s: %q", p, sc.Text())
+		for _, rec := range recordtest.ParseFile(t, p) {
 			events[fmt.Sprintf("%s/%d", rec.Node, rec.Sequence)]++
 		}
-		require.NoError(t, sc.Err())
-		require.NoError(t, f.Close())
 	}
 	return events
 }

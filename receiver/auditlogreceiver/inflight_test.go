@@ -3,7 +3,6 @@
 package auditlogreceiver
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/auditkernel/auditkernel/internal/metrictest"
 	"github.com/auditkernel/auditkernel/internal/record"
+	"github.com/auditkernel/auditkernel/internal/recordtest"
 )
 
 // TestLogLine checks that every recorded line, written back by logLine,
@@ -27,18 +27,12 @@ func TestLogLine(t *testing.T) {
 	paths = append(paths, filepath.Join(recordedDir, "multinode.log"))
 	n := 0
 	for _, p := range paths {
-		f, err := os.Open(p)
-		require.NoError(t, err)
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			want, err := record.ParseLine(sc.Bytes())
-			require.NoError(t, err)
+		for _, want := range recordtest.ParseFile(t, p) {
 			got, err := record.ParseLine(logLine(want))
 			require.NoError(t, err, "%s", logLine(want))
 			assert.Equal(t, want, got)
 			n++
 		}
-		require.NoError(t, f.Close())
 	}
 	assert.Greater(t, n, 200)
 	// Values with spaces or quotes.

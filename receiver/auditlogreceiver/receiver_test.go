@@ -312,9 +312,7 @@ func TestBadInput(t *testing.T) {
 		"type=SYSCALL msg=audit(1700000000.100:6): arch=c000003e syscall=257 success=yes exit=3 a0=1 a1=2 a2=3 a3=4 items=1 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"cat\" exe=\"/usr/bin/cat\" key=(null)",
 		"type=PATH msg=audit(1700000000.100:6): item=0 name=\"/etc/hosts\" inode=1 dev=fe:00 mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL",
 	}
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "audit.log"), []byte(strings.Join(lines, "\n")+"\n"), 0o600))
-	cfg := testConfig(dir)
+	cfg := linesConfig(t, lines)
 	cfg.MaxLineSize = 1024
 	cfg.IncludeWarnings = true
 	ru := start(t, cfg, nil)
@@ -371,9 +369,7 @@ func TestNotesFollowRecords(t *testing.T) {
 		"type=USER msg=audit(1700000000.100:2): pid=1 uid=0 auid=0 ses=1 msg='text=two res=success'",
 		"type=EOE msg=audit(1700000000.100:2): ",
 	}
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "audit.log"), []byte(strings.Join(lines, "\n")+"\n"), 0o600))
-	cfg := testConfig(dir)
+	cfg := linesConfig(t, lines)
 	cfg.IncludeWarnings = true
 	ru := start(t, cfg, nil)
 	ru.waitEvents(t, 2)

@@ -3,8 +3,6 @@
 package auditlogreceiver
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/internal/recordtest"
 	"github.com/auditkernel/auditkernel/internal/translate"
 )
@@ -28,17 +25,9 @@ func kernelPath(t *testing.T, opts translate.Options, paths ...string) map[int64
 	t.Helper()
 	var msgs []*libaudit.RawAuditMessage
 	for _, p := range paths {
-		f, err := os.Open(p)
-		require.NoError(t, err)
-		sc := bufio.NewScanner(f)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			rec, err := record.ParseLine(sc.Bytes())
-			require.NoError(t, err)
+		for _, rec := range recordtest.ParseFile(t, p) {
 			msgs = append(msgs, &libaudit.RawAuditMessage{Type: rec.Type, Data: []byte(rec.Raw)})
 		}
-		require.NoError(t, sc.Err())
-		require.NoError(t, f.Close())
 	}
 	logs := plog.NewLogs()
 	records := logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
