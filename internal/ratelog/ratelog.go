@@ -13,6 +13,13 @@ import (
 	"go.uber.org/zap"
 )
 
+// The rate both receivers allow for warnings about single items: enough to
+// see what is wrong, few enough that bad input cannot flood the log.
+const (
+	Burst    = 10
+	Interval = 10 * time.Second
+)
+
 // Logger logs at most burst warnings per interval; the rest are counted,
 // and the count is logged when the next warning opens a new interval, and
 // by Flush.

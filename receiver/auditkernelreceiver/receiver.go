@@ -35,8 +35,8 @@ type sinks struct {
 // At most itemWarnings warnings about single items per itemWarningInterval;
 // the rest are counted in the log.
 const (
-	itemWarnings        = 10
-	itemWarningInterval = 10 * time.Second
+	itemWarnings        = ratelog.Burst
+	itemWarningInterval = ratelog.Interval
 )
 
 // openKernel opens the kernel for the factory's receivers. The package's

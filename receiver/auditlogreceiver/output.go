@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/auditkernel/auditkernel/internal/coalesce"
+	"github.com/auditkernel/auditkernel/internal/ratelog"
 	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/internal/translate"
 	"github.com/auditkernel/auditkernel/receiver/auditlogreceiver/internal/metadata"
@@ -38,11 +39,13 @@ type output struct {
 	obsrecv   *receiverhelper.ObsReport
 	telemetry *metadata.TelemetryBuilder
 	logger    *zap.Logger
-	opts      translate.Options
-	resolve   bool
-	hostname  string
-	version   string
-	stop      <-chan struct{}
+	// items logs the warnings about single events and lines at a bounded rate.
+	items    *ratelog.Logger
+	opts     translate.Options
+	resolve  bool
+	hostname string
+	version  string
+	stop     <-chan struct{}
 }
 
 func newOutput(cfg *Config, next consumer.Logs, obsrecv *receiverhelper.ObsReport, telemetry *metadata.TelemetryBuilder, logger *zap.Logger, version string, stop <-chan struct{}) *output {
@@ -57,6 +60,7 @@ func newOutput(cfg *Config, next consumer.Logs, obsrecv *receiverhelper.ObsRepor
 		obsrecv:   obsrecv,
 		telemetry: telemetry,
 		logger:    logger,
+		items:     ratelog.New(logger, ratelog.Burst, ratelog.Interval),
 		opts:      opts,
 		resolve:   cfg.ResolveIDs,
 		hostname:  hostname,
@@ -79,7 +83,7 @@ func (o *output) deliver(events []readyEvent) {
 		ev, err := translate.Normalize(e.recs, false)
 		if err != nil {
 			failed++
-			o.logger.Warn("dropped an audit event that cannot be normalized", zap.Error(err), zap.Uint32("sequence", e.recs[0].Sequence), zap.String("node", e.node))
+			o.items.Warn("dropped an audit event that cannot be normalized", zap.Error(err), zap.Uint32("sequence", e.recs[0].Sequence), zap.String("node", e.node))
 			continue
 		}
 		coalesce.ResolveEnriched(ev, e.recs, o.resolve)

@@ -202,6 +202,7 @@ func (r *auditLogReceiver) Shutdown(ctx context.Context) error {
 	ready := r.takeReady()
 	r.mu.Unlock()
 	r.out.deliver(r.keepInFlight(ctx, ready))
+	r.out.items.Flush()
 	return errors.Join(err, r.closeStorage(ctx))
 }
 
@@ -277,7 +278,7 @@ func (r *auditLogReceiver) consume(ctx context.Context, lines [][]byte, attrs ma
 	c.report(ctx, r.telemetry, len(lines))
 	if len(dropped) > 0 {
 		// No event of this batch follows them to carry them as warnings.
-		r.set.Logger.Warn("dropped audit log lines at the end of a batch", zap.Any("file", attrs["log.file.name"]), zap.Strings("why", dropped))
+		r.out.items.Warn("dropped audit log lines at the end of a batch", zap.Any("file", attrs["log.file.name"]), zap.Strings("why", dropped))
 	}
 	r.out.deliver(ready)
 	return nil
