@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -112,16 +111,7 @@ func translateStream(t *testing.T, name string) []byte {
 	var buf bytes.Buffer
 	records := translatedStream(t, name, Options{})
 	for i := range records.Len() {
-		lr := records.At(i)
-		line, err := json.Marshal(map[string]any{
-			"event_name": lr.EventName(),
-			"severity":   lr.SeverityText(),
-			"body":       lr.Body().Str(),
-			"timestamp":  lr.Timestamp().AsTime().UnixNano(),
-			"attributes": lr.Attributes().AsRaw(),
-		})
-		require.NoError(t, err)
-		buf.Write(line)
+		buf.Write(recordtest.Render(t, records.At(i)))
 		buf.WriteByte('\n')
 	}
 	return buf.Bytes()

@@ -3,7 +3,6 @@
 package auditkernelreceiver
 
 import (
-	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
@@ -49,7 +48,7 @@ func TestNoRecordOutlivesItsBatch(t *testing.T) {
 				lr := plog.NewLogRecord()
 				translate.Record(ev, recs, time.Time{}, opts, lr)
 				translate.Enrichment(&info, lr)
-				want[sequence(lr)] = render(t, lr)
+				want[sequence(lr)] = string(recordtest.Render(t, lr))
 			}
 			require.NotEmpty(t, want)
 
@@ -58,7 +57,7 @@ func TestNoRecordOutlivesItsBatch(t *testing.T) {
 			assert.Len(t, got, len(want))
 			for _, lr := range got {
 				seq := sequence(lr)
-				assert.Equal(t, want[seq], render(t, lr), "sequence %d", seq)
+				assert.Equal(t, want[seq], string(recordtest.Render(t, lr)), "sequence %d", seq)
 			}
 		})
 	}
@@ -67,17 +66,4 @@ func TestNoRecordOutlivesItsBatch(t *testing.T) {
 func sequence(lr plog.LogRecord) int64 {
 	v, _ := lr.Attributes().Get(schema.Sequence)
 	return v.Int()
-}
-
-// render is everything of a log record but its observed time.
-func render(t *testing.T, lr plog.LogRecord) string {
-	b, err := json.Marshal(map[string]any{
-		"event_name": lr.EventName(),
-		"severity":   lr.SeverityText(),
-		"body":       lr.Body().Str(),
-		"timestamp":  lr.Timestamp().AsTime().UnixNano(),
-		"attributes": lr.Attributes().AsRaw(),
-	})
-	require.NoError(t, err)
-	return string(b)
 }
