@@ -36,9 +36,6 @@ type Options struct {
 	// ResolveIDs resolves uid/gid values to user and group names (through
 	// the user and group databases, cached).
 	ResolveIDs bool
-	// Users and Groups, when set, resolve ids in place of the host's
-	// databases (fixed tables in tests).
-	Users, Groups coalesce.Resolver
 	// IncludeRawMessage adds the event's raw records (audit.kernel.messages).
 	IncludeRawMessage bool
 	// IncludeWarnings adds the parsing warnings, and the raw records.
@@ -81,15 +78,7 @@ const (
 // it; observed is when the event was received. An event that cannot be
 // normalized leaves lr empty (no event name) and returns why.
 func Event(recs []*record.Record, observed time.Time, opts Options, lr plog.LogRecord) error {
-	var ev *coalesce.Event
-	var err error
-	if opts.ResolveIDs && opts.Users != nil && opts.Groups != nil {
-		if ev, err = Normalize(recs, false); err == nil {
-			coalesce.ResolveIDsWith(ev, opts.Users, opts.Groups)
-		}
-	} else {
-		ev, err = Normalize(recs, opts.ResolveIDs)
-	}
+	ev, err := Normalize(recs, opts.ResolveIDs)
 	if err != nil {
 		return err
 	}
