@@ -17,6 +17,7 @@ import (
 	"github.com/auditkernel/auditkernel/internal/coalesce"
 	"github.com/auditkernel/auditkernel/internal/ratelog"
 	"github.com/auditkernel/auditkernel/internal/record"
+	"github.com/auditkernel/auditkernel/internal/schema"
 	"github.com/auditkernel/auditkernel/internal/translate"
 	"github.com/auditkernel/auditkernel/receiver/auditlogreceiver/internal/metadata"
 )
@@ -149,11 +150,11 @@ func (o *output) resource(node string, res pcommon.Resource) {
 	attrs := res.Attributes()
 	switch {
 	case node != "":
-		attrs.PutStr("host.name", node)
+		attrs.PutStr(schema.HostName, node)
 	case o.hostname != "":
-		attrs.PutStr("host.name", o.hostname)
+		attrs.PutStr(schema.HostName, o.hostname)
 	}
-	attrs.PutStr("os.type", "linux")
+	attrs.PutStr(schema.OSType, "linux")
 }
 
 func (o *output) scope(scope pcommon.InstrumentationScope) {
