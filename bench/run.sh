@@ -21,6 +21,8 @@
 #            event from a different process; the rule selects -F ppid=)
 #   BWTS     [0 15000]              BUFFERS [0]  (socket receive buffer, 0 = system default)
 #   SECONDS_PER_POINT [5]           OTELCOL [_build/otelcol-auditkernel]
+#   WARMUP_SECONDS [0]: the same load for that long before each point, not
+#                  measured (the receiver's heap reaches its steady size).
 #   STORM_MINUTES: when set, runs only otelcol at RATES' first value for that
 #                  long and samples its RSS every 10 s instead of the matrix.
 #   PERF_DIR:      when set, `perf record -g` samples the receiver during each
@@ -113,6 +115,10 @@ trap 'exit 130' INT TERM
 # --- per-process figures from /proc -------------------------------------------
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+minor_faults() { awk '{ print $10 }' "/proc/$1/stat"; }
+# Context switches of all the receiver's threads: each is a wake-up or a
+# preemption, which costs far more than the work around it in a VM.
+context_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }'; }
 peak_rss_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
@@ -264,15 +270,32 @@ run_point() {
 	auditctl -D >/dev/null
 	"start_$reader" "$buffer"
 	local gen_pid
+	WARMUP_GENERATED=0
+	if [ "${WARMUP_SECONDS:-0}" -gt 0 ]; then
+		# The same load, not measured: a receiver's heap grows to its GC goal
+		# in its first seconds, and each new page costs a fault (some 17 µs
+		# in this VM), which a long-running receiver does not pay again.
+		start_loadgen "$rate" "$WARMUP_SECONDS"
+		auditctl -a always,exit -F arch=b64 -S statfs -F "$RULE_FIELD=$GEN_PID" -k akwarmup >/dev/null
+		echo go >&8
+		reap "$GEN_PID"
+		WARMUP_GENERATED=$(sed -n 's/.*generated=\([0-9]*\).*/\1/p' "$WORK/gen.out" | tail -n1)
+		if [ "$reader" != raw ]; then drained "$reader"; else sleep 1; fi
+		auditctl -D >/dev/null
+	fi
 	start_loadgen "$rate" "$SECONDS_PER_POINT"
 	gen_pid=$GEN_PID
 	auditctl -a always,exit -F arch=b64 -S statfs -F "$RULE_FIELD=$gen_pid" -k akbench >/dev/null
 	sleep 0.5 # the CONFIG_CHANGE record of the rule arrives before the baseline
-	local base=0
+	# The raw reader reports its count when it exits: the warm-up's events
+	# are in it.
+	local base=${WARMUP_GENERATED:-0}
 	if [ "$reader" != raw ]; then base=$("delivered_$reader"); fi
-	local lost0 cpu0 t0
+	local lost0 cpu0 t0 flt0 csw0
 	lost0=$(status lost)
 	cpu0=$(cpu_ticks "$RECV_PID")
+	flt0=$(minor_faults "$RECV_PID")
+	csw0=$(context_switches "$RECV_PID")
 	t0=$(date +%s.%N)
 	local perf_pid=
 	if [ -n "${PERF_DIR:-}" ]; then
@@ -289,9 +312,11 @@ run_point() {
 	local gen_line
 	gen_line=$(tail -n1 "$WORK/gen.out")
 	if [ "$reader" != raw ]; then drained "$reader"; else sleep 1; fi
-	local cpu1 t1 lost1 hwm load
+	local cpu1 t1 lost1 hwm load flt1 csw1
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	cpu1=$(cpu_ticks "$RECV_PID")
+	flt1=$(minor_faults "$RECV_PID")
+	csw1=$(context_switches "$RECV_PID")
 	t1=$(date +%s.%N)
 	lost1=$(status lost)
 	hwm=$(peak_rss_kib "$RECV_PID")
@@ -312,12 +337,12 @@ run_point() {
 	achieved=$(echo "$gen_line" | sed -n 's/.*rate=\([0-9]*\).*/\1/p')
 	awk -v r="$reader" -v rate="$rate" -v bwt="$BWT" -v buf="$buffer" -v gen="$generated" \
 		-v ach="$achieved" -v del="$delivered" -v lost=$((lost1 - lost0)) -v ours="$ours" \
-		-v ticks=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v secs="$(echo "$t1 - $t0" | bc)" -v hwm="$hwm" -v load="$load" 'BEGIN {
+		-v ticks=$((cpu1 - cpu0)) -v hz="$CLK_TCK" -v secs="$(echo "$t1 - $t0" | bc)" -v hwm="$hwm" -v load="$load" -v flt=$((flt1 - flt0)) -v csw=$((csw1 - csw0)) 'BEGIN {
 		cpu = ticks / hz
-		printf "| %s | %s | %s | %s | %d | %d | %d (%.1f%%) | %d | %s | %.0f%% | %.1f | %.1f | %s |\n",
+		printf "| %s | %s | %s | %s | %d | %d | %d (%.1f%%) | %d | %s | %.0f%% | %.1f | %.1f | %d | %.2f | %s |\n",
 			r, rate == 0 ? "max" : rate, bwt, buf == 0 ? "default" : buf, ach, gen, del,
 			gen ? 100 * del / gen : 0, lost, ours, 100 * cpu / secs,
-			del ? 1e6 * cpu / del : 0, hwm / 1024, load
+			del ? 1e6 * cpu / del : 0, hwm / 1024, flt, del ? csw / del : 0, load
 	}'
 }
 
@@ -353,8 +378,8 @@ fi
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r); $(date -u +%FT%TZ)"
 echo "command: READERS='$READERS' RATES='$RATES' BWTS='$BWTS' BUFFERS='$BUFFERS' SECONDS_PER_POINT=$SECONDS_PER_POINT LOAD=$LOAD bench/run.sh"
 echo
-echo "| receiver | target/s | backlog_wait_time | socket buffer | achieved/s | generated | delivered | kernel lost | our counted losses | CPU | CPU µs/event | peak RSS MiB | load avg |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| receiver | target/s | backlog_wait_time | socket buffer | achieved/s | generated | delivered | kernel lost | our counted losses | CPU | CPU µs/event | peak RSS MiB | page faults | context switches/event | load avg |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for BWT in $BWTS; do
 	for buffer in $BUFFERS; do
 		for rate in $RATES; do

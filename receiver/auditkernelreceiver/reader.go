@@ -58,6 +58,9 @@ type reader struct {
 	// sinceFlush counts the records other than CONFIG_CHANGE received since
 	// the last Flush.
 	sinceFlush atomic.Int64
+	// received counts the messages not yet added to the messages_received
+	// metric: adding one at a time cost ~2% of the CPU at 20k events/s.
+	received int64
 	done       chan struct{}
 	// discard closes when Shutdown runs out of time: the events still
 	// arriving are counted as dropped instead of waiting for the queue.
@@ -75,6 +78,7 @@ func newReader(msgs kernel.Messages, cfg ReassemblerConfig, queue chan<- queuedE
 // still being reassembled.
 func (r *reader) run(ctx context.Context) {
 	defer close(r.done)
+	defer r.countReceived(ctx)
 	// Close flushes the events still in flight.
 	defer r.reassembler.Close()
 	lastMaintain := time.Now()
@@ -113,6 +117,7 @@ func (r *reader) run(ctx context.Context) {
 		if now.Sub(lastMaintain) >= maintainInterval {
 			lastMaintain = now
 			r.reassembler.Maintain(now)
+			r.countReceived(ctx)
 		}
 	}
 }
@@ -169,7 +174,7 @@ func (r *reader) reopen(ctx context.Context, readErr error) bool {
 
 // handle takes a message received at now.
 func (r *reader) handle(ctx context.Context, raw *libaudit.RawAuditMessage, now time.Time) {
-	r.telemetry.ReceiverAuditkernelMessagesReceived.Add(ctx, 1)
+	r.received++
 	if !record.IsEvent(raw.Type) {
 		return
 	}
@@ -183,6 +188,15 @@ func (r *reader) handle(ctx context.Context, raw *libaudit.RawAuditMessage, now 
 		return
 	}
 	r.reassembler.Push(rec, now)
+}
+
+// countReceived adds the messages received since the last call to the
+// metric, so that it lags by at most about maintainInterval.
+func (r *reader) countReceived(ctx context.Context) {
+	if r.received > 0 {
+		r.telemetry.ReceiverAuditkernelMessagesReceived.Add(ctx, r.received)
+		r.received = 0
+	}
 }
 
 // Retired implements reassembly.Stream: sequence numbers arrive in order, so

@@ -91,7 +91,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ReceiverAuditkernelMessagesReceived, err = builder.meter.Int64Counter(
 		"otelcol_receiver_auditkernel_messages_received",
-		metric.WithDescription("Number of netlink audit messages read from the kernel. [Alpha]"),
+		metric.WithDescription("Number of netlink audit messages read from the kernel (added up to every 250 ms). [Alpha]"),
 		metric.WithUnit("{message}"),
 	)
 	errs = errors.Join(errs, err)

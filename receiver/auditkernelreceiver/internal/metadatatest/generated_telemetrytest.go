@@ -70,7 +70,7 @@ func AssertEqualReceiverAuditkernelKernelLost(t *testing.T, tt *componenttest.Te
 func AssertEqualReceiverAuditkernelMessagesReceived(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_receiver_auditkernel_messages_received",
-		Description: "Number of netlink audit messages read from the kernel. [Alpha]",
+		Description: "Number of netlink audit messages read from the kernel (added up to every 250 ms). [Alpha]",
 		Unit:        "{message}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
