@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -271,4 +272,28 @@ func TestRealProc(t *testing.T) {
 	selfCgroup, err := os.ReadFile("/proc/self/cgroup")
 	require.NoError(t, err)
 	assert.Equal(t, ParseCgroup(string(selfCgroup)), *info.Cgroup)
+}
+
+// What the table stores is valid UTF-8, whether read from /proc or taken
+// from an event: translation puts Info's strings as they are.
+func TestInfoIsValidUTF8(t *testing.T) {
+	fp := newFakeProc(t)
+	e, clock := testEnricher(fp, Options{Lineage: true, Container: true, AncestorDepth: 2})
+	fp.set(fakeProcess{pid: 1, start: 0, comm: "init\xff", exe: "/sbin/in\xffit", args: []string{"/sbin/init", "\xfe"}, cgroup: "0::/system.slice/b\xffd.service\n"})
+	fp.set(fakeProcess{pid: 10, ppid: 1, sid: 10, start: time.Second, comm: "sh", exe: "/bin/sh", cgroup: "0::/system.slice/b\xffd.service\n"})
+	*clock = 2 * time.Second
+	// Cut at maxString in the middle of a two-byte character.
+	title := strings.Repeat("a", maxString-1) + "é"
+	info := e.Enrich(&Event{Time: at(2 * time.Second), PID: 10, PPID: 1, Exe: "/bin/s\xffh", Name: "s\xffh", Title: title})
+	require.NotNil(t, info.Parent)
+	assert.Equal(t, Process{PID: 1, Executable: "/sbin/in\uFFFDit", Name: "init\uFFFD", CommandLine: "/sbin/init \uFFFD"}, *info.Parent)
+	require.NotNil(t, info.Cgroup)
+	assert.Equal(t, "b\uFFFDd.service", info.Cgroup.Unit)
+	assert.Equal(t, "0::/system.slice/b\uFFFDd.service", info.Cgroup.Line)
+	self := e.table.get(10)
+	require.NotNil(t, self)
+	for _, s := range []string{self.exe, self.comm, self.title} {
+		assert.True(t, utf8.ValidString(s), "%q", s)
+	}
+	assert.Equal(t, "/bin/s\uFFFDh", self.exe)
 }

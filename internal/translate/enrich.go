@@ -20,21 +20,21 @@ import (
 func Enrichment(info *enrich.Info, lr plog.LogRecord) {
 	attrs := lr.Attributes()
 	if cg := info.Cgroup; cg != nil {
-		putValid(attrs, schema.ProcessCgroup, cg.Line)
-		putValid(attrs, schema.ProcessSystemdUnit, cg.Unit)
+		putSet(attrs, schema.ProcessCgroup, cg.Line)
+		putSet(attrs, schema.ProcessSystemdUnit, cg.Unit)
 	}
 	if info.SessionLeader > 0 {
 		attrs.PutInt(schema.ProcessSessionLeader, info.SessionLeader)
 	}
 	if p := info.Parent; p != nil {
-		putValid(attrs, schema.ParentExecPath, p.Executable)
-		putValid(attrs, schema.ParentExecName, executableName(p.Executable, p.Name))
-		putValid(attrs, schema.ParentCommand, p.CommandLine)
+		putSet(attrs, schema.ParentExecPath, p.Executable)
+		putSet(attrs, schema.ParentExecName, executableName(p.Executable, p.Name))
+		putSet(attrs, schema.ParentCommand, p.CommandLine)
 	}
 	if p := info.Session; p != nil {
-		putValid(attrs, schema.SessionLeaderExecPath, p.Executable)
-		putValid(attrs, schema.SessionLeaderExecName, executableName(p.Executable, p.Name))
-		putValid(attrs, schema.SessionLeaderCommand, p.CommandLine)
+		putSet(attrs, schema.SessionLeaderExecPath, p.Executable)
+		putSet(attrs, schema.SessionLeaderExecName, executableName(p.Executable, p.Name))
+		putSet(attrs, schema.SessionLeaderCommand, p.CommandLine)
 	}
 	if len(info.Ancestors) > 0 {
 		ancestors := attrs.PutEmptySlice(schema.ProcessAncestors)
@@ -42,9 +42,9 @@ func Enrichment(info *enrich.Info, lr plog.LogRecord) {
 		for _, a := range info.Ancestors {
 			m := ancestors.AppendEmpty().SetEmptyMap()
 			m.PutStr("pid", strconv.FormatInt(a.PID, 10))
-			putValid(m, "executable.path", a.Executable)
-			putValid(m, "executable.name", executableName(a.Executable, a.Name))
-			putValid(m, "command_line", a.CommandLine)
+			putSet(m, "executable.path", a.Executable)
+			putSet(m, "executable.name", executableName(a.Executable, a.Name))
+			putSet(m, "command_line", a.CommandLine)
 		}
 	}
 }
@@ -76,8 +76,9 @@ func PutContainerResource(key string, attrs pcommon.Map) {
 	}
 }
 
-func putValid(m pcommon.Map, key, value string) {
+// putSet puts value when it is set. enrich.Info's strings are valid UTF-8.
+func putSet(m pcommon.Map, key, value string) {
 	if value != "" {
-		m.PutStr(key, ValidUTF8(value))
+		m.PutStr(key, value)
 	}
 }

@@ -21,7 +21,7 @@ func TestEnrichmentAttributes(t *testing.T) {
 	lr := plog.NewLogRecord()
 	Enrichment(&enrich.Info{
 		Parent:        &enrich.Process{PID: 100, Executable: "/usr/bin/bash", Name: "bash", CommandLine: "bash -c make"},
-		Ancestors:     []enrich.Process{{PID: 100, Executable: "/usr/bin/bash", Name: "bash"}, {PID: 1, Name: "systemd", CommandLine: "/sbin/init \xff"}},
+		Ancestors:     []enrich.Process{{PID: 100, Executable: "/usr/bin/bash", Name: "bash"}, {PID: 1, Name: "systemd", CommandLine: "/sbin/init splash"}},
 		SessionLeader: 42,
 		Session:       &enrich.Process{PID: 42, Executable: "/usr/sbin/sshd", Name: "sshd", CommandLine: "sshd: alice [priv]"},
 		Cgroup:        &enrich.Cgroup{Line: "0::/system.slice/cron.service", Unit: "cron.service"},
@@ -38,7 +38,7 @@ func TestEnrichmentAttributes(t *testing.T) {
 		"audit.kernel.process.session_leader.command_line":    "sshd: alice [priv]",
 		"audit.kernel.process.ancestors": []any{
 			map[string]any{"pid": "100", "executable.path": "/usr/bin/bash", "executable.name": "bash"},
-			map[string]any{"pid": "1", "executable.name": "systemd", "command_line": "/sbin/init \ufffd"},
+			map[string]any{"pid": "1", "executable.name": "systemd", "command_line": "/sbin/init splash"},
 		},
 	}, lr.Attributes().AsRaw())
 
