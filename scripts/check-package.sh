@@ -38,6 +38,14 @@ expect_entry() {
 expect_entry "-rwxr-xr-x root/root ./usr/bin/otelcol-auditkernel"
 expect_entry "-rw-r--r-- root/root ./usr/lib/systemd/system/otelcol-auditkernel.service"
 expect_entry "drwxr-x--- root/otelcol-auditkernel ./etc/otelcol-auditkernel/"
+# net.core.rmem_max at least the default socket_buffer_size, which the
+# service (no CAP_NET_ADMIN) cannot exceed, applied by postinst.
+sysctl_conf=./usr/lib/sysctl.d/60-otelcol-auditkernel.conf
+expect_entry "-rw-r--r-- root/root $sysctl_conf"
+rmem_max=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO "$sysctl_conf" | sed -n 's/^net.core.rmem_max = //p')
+default_buffer=$(($(sed -n 's/.*SocketBufferSize: *\([0-9][0-9]* << [0-9]*\).*/\1/p' receiver/auditkernelreceiver/factory.go)))
+[ "$default_buffer" -gt 0 ] && [ "${rmem_max:-0}" -ge "$default_buffer" ] ||
+	fail "$sysctl_conf sets net.core.rmem_max '$rmem_max', below the default socket_buffer_size '$default_buffer'"
 expect_entry "-rw-r----- root/otelcol-auditkernel ./etc/otelcol-auditkernel/config.yaml"
 for example in examples/*.yaml; do
 	expect_entry "-rw-r--r-- root/root ./usr/share/doc/otelcol-auditkernel/$example"

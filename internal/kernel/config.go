@@ -41,6 +41,10 @@ type Setup struct {
 	PID uint32
 	// Backpressure is the plan for a receiver that cannot keep up (Linux).
 	Backpressure Backpressure
+	// SocketBuffer is the data socket's receive buffer in bytes, as the
+	// kernel granted it: without CAP_NET_ADMIN, net.core.rmem_max caps
+	// socket_buffer_size.
+	SocketBuffer int
 }
 
 // Backpressure is what happens when the receiver cannot keep up, decided

@@ -17,6 +17,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// sysctlFile is where the package raises net.core.rmem_max to the default
+// socket_buffer_size.
+const sysctlFile = "/usr/lib/sysctl.d/60-otelcol-auditkernel.conf"
+
 // receiveNap is how long Receive waits on a drained socket before polling it.
 const receiveNap = 4 * time.Millisecond
 
@@ -61,6 +65,12 @@ func Open(cfg Config, rules []Rule, logger *zap.Logger) (*Conn, error) {
 	k := &netlinkKernel{control: control}
 	if err := k.open(cfg, rules, logger); err != nil {
 		return nil, errors.Join(err, k.Close())
+	}
+	k.setup.SocketBuffer = k.sock.receiveBuffer
+	if cfg.SocketBufferSize > 0 && k.sock.receiveBuffer < cfg.SocketBufferSize {
+		logger.Warn("the audit socket's receive buffer is smaller than socket_buffer_size: net.core.rmem_max caps it without CAP_NET_ADMIN; "+
+			"a burst the buffer cannot hold is lost in the kernel (counted). Raise net.core.rmem_max (the package's "+sysctlFile+" does)",
+			zap.Int("socket_buffer_size", cfg.SocketBufferSize), zap.Int("granted", k.sock.receiveBuffer))
 	}
 	return &Conn{Messages: k, Control: k, Rules: k, Setup: k.setup, Close: k.Close}, nil
 }

@@ -30,6 +30,8 @@ type netlinkSocket struct {
 	buf    []byte      // replies read through Receive
 	batch  *batch      // audit records read through receive
 	woken  atomic.Bool // set by interrupt
+	// receiveBuffer is the receive buffer the kernel granted, in bytes.
+	receiveBuffer int
 }
 
 func openNetlinkSocket(groups uint32, receiveBuffer int) (*netlinkSocket, error) {
@@ -52,6 +54,11 @@ func (s *netlinkSocket) init(groups uint32, receiveBuffer int) error {
 				return fmt.Errorf("set socket_buffer_size %d: %w", receiveBuffer, err)
 			}
 		}
+	}
+	// SO_RCVBUF silently caps the size at net.core.rmem_max; the kernel
+	// reports twice what it granted (its bookkeeping overhead).
+	if granted, err := unix.GetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_RCVBUF); err == nil {
+		s.receiveBuffer = granted / 2
 	}
 	if err := unix.Bind(s.fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: groups}); err != nil {
 		if groups != 0 && errors.Is(err, unix.EPERM) {

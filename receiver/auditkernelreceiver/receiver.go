@@ -128,7 +128,8 @@ func (r *auditReceiver) Start(_ context.Context, host component.Host) error {
 		zap.String("backpressure_strategy", r.cfg.BackpressureStrategy),
 		zap.Bool("drops_in_userspace_when_full", setup.Backpressure.DropWhenFull),
 		zap.String("backpressure_reason", setup.Backpressure.Reason),
-		zap.Int("queue_size", r.cfg.Reassembler.QueueSize))
+		zap.Int("queue_size", r.cfg.Reassembler.QueueSize),
+		zap.Int("socket_buffer_bytes", setup.SocketBuffer))
 
 	// Background work outlives Start's context, as the collector documents.
 	ctx, cancel := context.WithCancel(context.Background()) //nolint:contextcheck // lives until Shutdown
