@@ -31,5 +31,4 @@ func TestReceiveBufferGranted(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, min(want, rmemMax), s.receiveBuffer)
 	}
-
 }

@@ -61,7 +61,7 @@ type reader struct {
 	// received counts the messages not yet added to the messages_received
 	// metric: adding one at a time cost ~2% of the CPU at 20k events/s.
 	received int64
-	done       chan struct{}
+	done     chan struct{}
 	// discard closes when Shutdown runs out of time: the events still
 	// arriving are counted as dropped instead of waiting for the queue.
 	discard chan struct{}
