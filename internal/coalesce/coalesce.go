@@ -134,7 +134,7 @@ func newEvent(head, subj *record.Record, extra int) *Event {
 		Type:      head.Type,
 	}
 	if subj.Err != nil {
-		ev.Data = ev.takeFields(extra)[:0]
+		ev.Data = ev.takeFields(extra)[:0:extra]
 		ev.Warnings = append(ev.Warnings, subj.Err)
 		return ev
 	}

@@ -128,3 +128,33 @@ func parsableLines(data string) []string {
 	}
 	return lines
 }
+
+// TestReleaseClears coalesces and resolves every recorded event in turn, each
+// most likely in the storage of the one before, and checks that Release
+// leaves the whole capacity of the storage it pools cleared, although it
+// clears only the part in use: pooled storage must keep no record text alive
+// (poison, which earlier tests may have left, is none).
+func TestReleaseClears(t *testing.T) {
+	for _, lines := range recordedEvents(t) {
+		recs, panicked := buildRecords(t, lines, nil)
+		if panicked != nil {
+			continue
+		}
+		ev, err := Coalesce(recs)
+		if err != nil {
+			continue
+		}
+		ResolveIDs(ev)
+		Release(ev)
+		for i, f := range ev.fields[:cap(ev.fields)] {
+			if f != (record.Field{}) && f != (record.Field{Key: record.Poison, Value: record.Poison}) {
+				t.Fatalf("after %q: pooled field %d holds %q=%q", lines, i, f.Key, f.Value)
+			}
+		}
+		for i, p := range ev.paths[:cap(ev.paths)] {
+			if p != nil {
+				t.Fatalf("after %q: pooled path %d holds %v", lines, i, p)
+			}
+		}
+	}
+}

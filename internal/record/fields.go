@@ -60,7 +60,7 @@ func (r *Record) ParseFields() {
 		fields := fs.live(r.store.fields)
 		// Clipped, so that an append to Fields never writes into the
 		// storage, which store keeps for reuse.
-		r.Fields, r.store.fields = fields[:len(fields):len(fields)], fields[:0]
+		r.Fields, r.store.fields = fields[:len(fields):len(fields)], fields
 	}
 }
 

@@ -100,3 +100,28 @@ func FuzzPooledParse(f *testing.F) {
 		checkSame(t, auparse.AuditMessageType(typB), b)
 	})
 }
+
+// TestReleaseClears parses every recorded record in turn, each most likely
+// into the storage of the one before, and checks that Release leaves the
+// whole capacity of the storage it pools cleared, although it clears only
+// the part in use: pooled storage must keep no record text alive (poison,
+// which earlier tests may have left, is none).
+func TestReleaseClears(t *testing.T) {
+	for _, l := range allRawLines(t) {
+		r, err := ParseHeader(l.typ, []byte(l.data))
+		if err != nil {
+			continue
+		}
+		r.ParseFields()
+		s := r.store
+		Release([]*Record{r})
+		if s == nil {
+			continue
+		}
+		for i, f := range s.fields[:cap(s.fields)] {
+			if f != (Field{}) && f != (Field{Key: Poison, Value: Poison}) {
+				t.Fatalf("after %q: pooled field %d holds %q=%q", l.data, i, f.Key, f.Value)
+			}
+		}
+	}
+}
