@@ -62,7 +62,9 @@ const (
 	hashPrime = 16777619
 )
 
-func hashKey(key string) uint32 {
+// HashKey is the hash of a field key that the parser's index uses, for the
+// tables of keys downstream.
+func HashKey(key string) uint32 {
 	h := uint32(hashInit)
 	for i := 0; i < len(key); i++ {
 		h = (h ^ uint32(key[i])) * hashPrime
@@ -89,7 +91,7 @@ type name struct {
 	hash uint32
 }
 
-func newName(key string) name { return name{key, hashKey(key)} }
+func newName(key string) name { return name{key, HashKey(key)} }
 
 // get returns the index of n's field and whether its value was quoted.
 func (fs *fieldSet) get(n name) (i int, quoted, ok bool) {

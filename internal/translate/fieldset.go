@@ -34,12 +34,9 @@ func (s *seenKeys) key(ref uint64) string {
 	return s.recs[list-1].Fields[i].Key
 }
 
-// add adds the key at ref and reports whether it was new.
-func (s *seenKeys) add(ref uint64, key string) bool {
-	h := uint32(2166136261) // FNV-1a: keys are a few bytes
-	for i := 0; i < len(key); i++ {
-		h = (h ^ uint32(key[i])) * 16777619
-	}
+// add adds the key at ref, whose hash is h (record.HashKey), and reports
+// whether it was new.
+func (s *seenKeys) add(ref uint64, key string, h uint32) bool {
 	mask := uint64(len(s.slots) - 1)
 	for i := uint64(h) & mask; ; i = (i + 1) & mask {
 		e := s.slots[i]

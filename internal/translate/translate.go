@@ -393,13 +393,14 @@ func summary(ev *coalesce.Event) string {
 func (w *attrWriter) putEventData(ev *coalesce.Event, recs []*record.Record, layout DataLayout) {
 	var data xpdata.MapBuilder
 	inMap := 0
-	put := func(f record.Field) {
+	// h is f.Key's hash, computed once for seen and dataKeys.
+	put := func(f record.Field, h uint32) {
 		if layout == DataMap && !strings.HasPrefix(f.Key, "socket_") {
 			data.AppendEmpty(f.Key).SetStr(w.recordValue(schema.DataMap, f.Value))
 			inMap++
 			return
 		}
-		key := dataKeys.key(f.Key)
+		key := dataKeys.keyHashed(f.Key, h)
 		w.b.AppendEmpty(key).SetStr(w.recordValue(key, f.Value))
 	}
 	if layout == DataMap {
@@ -417,8 +418,9 @@ func (w *attrWriter) putEventData(ev *coalesce.Event, recs []*record.Record, lay
 		seen.slots = make([]uint64, size)
 	}
 	for i, f := range ev.Data {
-		seen.add(uint64(i), f.Key)
-		put(f)
+		h := record.HashKey(f.Key)
+		seen.add(uint64(i), f.Key, h)
+		put(f, h)
 	}
 	for i, rec := range recs {
 		if !holdsData(rec) {
@@ -428,10 +430,11 @@ func (w *attrWriter) putEventData(ev *coalesce.Event, recs []*record.Record, lay
 		for j, f := range rec.Fields {
 			// A record's keys are unique, so adding them as they come
 			// leaves the record's own keys out of what counts as earlier.
-			if !seen.add(list|uint64(j), f.Key) || schema.RepresentedElsewhere(f.Key) {
+			h := record.HashKey(f.Key)
+			if !seen.add(list|uint64(j), f.Key, h) || schema.RepresentedElsewhere(f.Key) {
 				continue
 			}
-			put(f)
+			put(f, h)
 		}
 	}
 	if inMap > 0 {
