@@ -365,8 +365,25 @@ func (w *attrWriter) putAddress(addressKey, portKey string, addr *aucoalesce.Add
 
 // summary is "<actor> <action> <thing> via <how>", skipping empty parts.
 func summary(ev *coalesce.Event) string {
+	parts := [...]string{ev.Summary.Actor.Primary, ev.Summary.Action, ev.Summary.Object.Primary}
+	// Sized first, each part with the space before it (the first has
+	// none): growing as it went, the builder allocated 3 times per event
+	// on the recorded mixed stream.
+	n := 0
+	for _, p := range parts {
+		if p != "" {
+			n += len(p) + 1
+		}
+	}
+	if ev.Summary.How != "" {
+		n += len("via ") + len(ev.Summary.How) + 1
+	}
+	if n == 0 {
+		return ""
+	}
 	var b strings.Builder
-	for _, p := range [...]string{ev.Summary.Actor.Primary, ev.Summary.Action, ev.Summary.Object.Primary} {
+	b.Grow(n - 1)
+	for _, p := range parts {
 		if p != "" {
 			if b.Len() > 0 {
 				b.WriteByte(' ')
