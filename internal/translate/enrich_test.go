@@ -41,6 +41,12 @@ func TestEnrichmentAttributes(t *testing.T) {
 			map[string]any{"pid": "1", "executable.name": "systemd", "command_line": "/sbin/init splash"},
 		},
 	}, lr.Attributes().AsRaw())
+	// attrCapacity reserves room for these keys when Options.Enrichment is set.
+	var put []string
+	for k := range lr.Attributes().All() {
+		put = append(put, k)
+	}
+	assert.ElementsMatch(t, enrichmentKeys[:], put, "enrichmentKeys are what Enrichment puts")
 
 	lr = plog.NewLogRecord()
 	Enrichment(&enrich.Info{}, lr)

@@ -113,8 +113,8 @@ func pipeline(t *testing.T, lines []string, opts Options) []map[string]any {
 		}
 		lr := plog.NewLogRecord()
 		Record(ev, recs, time.Unix(0, 0), opts, lr)
-		if n := lr.Attributes().Len(); n > attrCapacity(ev) {
-			t.Errorf("sequence %d: %d attributes, attrCapacity %d", ev.Sequence, n, attrCapacity(ev))
+		if n := lr.Attributes().Len(); n > attrCapacity(ev, opts) {
+			t.Errorf("sequence %d: %d attributes, attrCapacity %d", ev.Sequence, n, attrCapacity(ev, opts))
 		}
 		attrs := lr.Attributes().AsRaw()
 		attrs["@timestamp"] = lr.Timestamp().AsTime().UTC().Format("2006-01-02T15:04:05.000Z")

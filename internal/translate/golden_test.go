@@ -80,7 +80,7 @@ func translatedStream(t *testing.T, name string, opts Options) plog.LogRecordSli
 		lr := records.AppendEmpty()
 		Record(ev, recs, time.Unix(0, 0), opts, lr)
 		// A smaller bound would regrow the attribute map, costing time, not output.
-		assert.LessOrEqual(t, lr.Attributes().Len(), attrCapacity(ev), "attrCapacity of sequence %d", ev.Sequence)
+		assert.LessOrEqual(t, lr.Attributes().Len(), attrCapacity(ev, opts), "attrCapacity of sequence %d", ev.Sequence)
 		// The attributes are appended without a check for an existing key.
 		seen := map[string]bool{}
 		for k := range lr.Attributes().All() {

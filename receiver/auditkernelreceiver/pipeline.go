@@ -345,6 +345,7 @@ func (cfg *Config) translateOptions() translate.Options {
 		ResolveIDs:        cfg.ResolveIDs,
 		IncludeRawMessage: cfg.IncludeRawMessage,
 		IncludeWarnings:   cfg.IncludeWarnings,
+		Enrichment:        cfg.Enrich.enabled(),
 	}
 	cfg.ApplyOutput(&opts)
 	return opts
