@@ -154,8 +154,11 @@ type lookup struct {
 func (l *lookups) byID(r Resolver, id string) string { return l.lookup(r, false, id) }
 
 func (l *lookups) lookup(r Resolver, byName bool, key string) string {
-	for _, d := range l.done[:l.n] {
-		if d.r == r && d.byName == byName && d.key == key {
+	// The key first: it tells most entries apart. Comparing the resolvers
+	// (interfaces: a call to runtime.ifaceeq) first made these lookups cost
+	// a quarter more (callgrind, recorded mixed stream).
+	for i := range l.done[:l.n] {
+		if d := &l.done[i]; d.key == key && d.byName == byName && d.r == r {
 			return d.value
 		}
 	}
