@@ -51,8 +51,9 @@ func Release(ev *Event) {
 		return
 	}
 	// Only the used part, ev.fields and ev.paths up to their lengths,
-	// can hold anything: clearing the whole capacity of every released
-	// event was 3% of the userspace path's instructions.
+	// can hold anything. Clearing the whole capacity, under write barriers
+	// while the GC marks, made Release cost 2,843 instructions per event
+	// instead of 1,200 (callgrind, recorded mixed stream, GOGC=400).
 	fields, paths := ev.fields, ev.paths
 	if record.PoisonOnRelease() {
 		for i := range fields {
