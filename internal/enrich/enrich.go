@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/auditkernel/auditkernel/internal/record"
 )
 
 // Options are the enrichment settings.
@@ -59,7 +61,8 @@ type Process struct {
 
 // Info is what enrichment found for one event. Its values are not changed
 // afterwards, so it may be read concurrently with later Enrich calls. Its
-// strings are valid UTF-8.
+// strings are valid UTF-8: the table checks each once, when it stores it
+// (record.ValidText), instead of each time an event carries it.
 type Info struct {
 	// Parent is the parent process; nil when unknown or lineage is off.
 	Parent *Process
@@ -209,7 +212,7 @@ func (e *Enricher) observe(ev *Event, at, nowBoot time.Duration) (*entry, bool) 
 			// A later process with this pid is in the table already (the
 			// event waited in the queue): this one is gone. Answer from the
 			// event alone, leaving the table to the later one.
-			return &entry{pid: ev.PID, ppid: ev.PPID, exe: validText(ev.Exe), comm: validText(ev.Name), title: validText(ev.Title)}, false
+			return &entry{pid: ev.PID, ppid: ev.PPID, exe: record.ValidText(ev.Exe), comm: record.ValidText(ev.Name), title: record.ValidText(ev.Title)}, false
 		case ent.goneAt != 0 && at > ent.goneAt:
 			ent = nil // it was gone before the event: a new process has the pid
 		case ev.PPID > 0 && ent.ppid > 0 && ent.ppid != ev.PPID:
@@ -351,7 +354,7 @@ func (e *Enricher) fromProc(pid int32, at, nowBoot time.Duration, withCmd bool) 
 	if !ok || st.start > at+slack {
 		return nil
 	}
-	ent := &entry{pid: pid, ppid: st.ppid, sid: st.sid, start: st.start, seen: at, aliveAt: nowBoot, comm: validText(st.comm)}
+	ent := &entry{pid: pid, ppid: st.ppid, sid: st.sid, start: st.start, seen: at, aliveAt: nowBoot, comm: record.ValidText(st.comm)}
 	if e.opts.Container {
 		if text, ok := e.proc.cgroupText(pid); ok {
 			ent.cgroup = e.intern(text)
@@ -369,7 +372,7 @@ func (e *Enricher) intern(text string) *Cgroup {
 	if cg, ok := e.cgroups[text]; ok {
 		return cg
 	}
-	cg := ParseCgroup(validText(text))
+	cg := ParseCgroup(record.ValidText(text))
 	if e.cgBytes += len(text); e.cgBytes > maxInternedBytes {
 		clear(e.cgroups)
 		e.cgBytes = len(text)
@@ -388,10 +391,5 @@ func setString(dst *string, v string) {
 	if len(v) > maxString {
 		v = v[:maxString]
 	}
-	*dst = validText(strings.Clone(v))
+	*dst = record.ValidText(strings.Clone(v))
 }
-
-// validText is s with invalid UTF-8 replaced, as translation does to record
-// values. The table's strings are checked once, when stored, instead of each
-// time an event carries them: Info's strings are valid UTF-8.
-func validText(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }

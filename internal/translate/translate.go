@@ -107,7 +107,7 @@ func Record(ev *coalesce.Event, recs []*record.Record, observed time.Time, opts 
 		lr.SetSeverityNumber(plog.SeverityNumberInfo)
 		lr.SetSeverityText("INFO")
 	}
-	lr.Body().SetStr(ValidUTF8(summary(ev)))
+	lr.Body().SetStr(record.ValidText(summary(ev)))
 
 	// Every key is put once (internal/schema declares each; the families'
 	// fields are unique per event), so the attributes are appended without
@@ -170,7 +170,7 @@ func Record(ev *coalesce.Event, recs []*record.Record, observed time.Time, opts 
 	if opts.IncludeWarnings && (len(ev.Warnings) > 0 || len(w.replaced) > 0) {
 		warnings := w.b.AppendEmpty(schema.Warnings).SetEmptySlice()
 		for _, err := range ev.Warnings {
-			warnings.AppendEmpty().SetStr(ValidUTF8(err.Error()))
+			warnings.AppendEmpty().SetStr(record.ValidText(err.Error()))
 		}
 		if len(w.replaced) > 0 {
 			slices.Sort(w.replaced)
@@ -297,23 +297,11 @@ type attrWriter struct {
 
 // valid returns s with invalid UTF-8 replaced, noting key when it was.
 func (w *attrWriter) valid(key, s string) string {
-	if ascii(s) || utf8.ValidString(s) {
+	if record.ASCII(s) || utf8.ValidString(s) {
 		return s
 	}
 	w.replaced = append(w.replaced, key)
-	return ValidUTF8(s)
-}
-
-// ascii tells whether s is all ASCII. The values valid checks are short
-// (ids, names, normalization words): on them this loop costs some 20
-// instructions per value, utf8.ValidString some 100 (callgrind, recorded
-// mixed stream).
-func ascii(s string) bool {
-	var or byte
-	for i := 0; i < len(s); i++ {
-		or |= s[i]
-	}
-	return or < utf8.RuneSelf
+	return record.ValidText(s)
 }
 
 // recordValue is valid for a value taken from a record's fields.
@@ -522,18 +510,4 @@ func holdsData(rec *record.Record) bool {
 		return false
 	}
 	return rec.Err == nil
-}
-
-// ValidUTF8 returns s with invalid UTF-8 replaced with U+FFFD. Audit records
-// carry whatever the audited programs passed to the kernel: file names,
-// command lines and hex-encoded values that decode to arbitrary bytes. OTLP
-// strings must be UTF-8 (a protobuf decoder may reject the whole request
-// otherwise). strings.ToValidUTF8 returns s itself, without allocating, when
-// it is valid; ascii settles the common case first, at half its cost
-// on the event bodies (callgrind, recorded mixed stream).
-func ValidUTF8(s string) string {
-	if ascii(s) {
-		return s
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
 }

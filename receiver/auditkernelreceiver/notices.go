@@ -10,8 +10,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/internal/schema"
-	"github.com/auditkernel/auditkernel/internal/translate"
 )
 
 // Notices are log records this receiver writes about the audit trail itself,
@@ -79,7 +79,7 @@ func putRules(attrs pcommon.Map, key string, rules []string) {
 	slice := attrs.PutEmptySlice(key)
 	slice.EnsureCapacity(len(rules))
 	for _, r := range rules {
-		slice.AppendEmpty().SetStr(translate.ValidUTF8(r))
+		slice.AppendEmpty().SetStr(record.ValidText(r))
 	}
 }
 
