@@ -5,6 +5,7 @@ package translate
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/xpdata/pref"
 )
 
 // Batch builds the plog.Logs of one batch of events: one ResourceLogs per
@@ -68,3 +69,15 @@ func (b *Batch) Len() int { return b.count }
 
 // Logs returns the batch.
 func (b *Batch) Logs() plog.Logs { return b.logs }
+
+// Hold makes the batch its producer's until Release. The collector's
+// pipeline frees data when the first component that received it returns,
+// unless the producer holds it: a batch that is retried must outlive the
+// failed attempt. Release drops the producer's reference; with pdata's
+// pdata.useProtoPooling gate on, the last reference to go (the producer's,
+// or that of a component that kept the data, such as an exporter's queue)
+// returns the batch's values to pdata's pools for the next batches.
+func (b *Batch) Hold() { pref.MarkPipelineOwnedLogs(b.logs) }
+
+// Release ends Hold; the batch must not be used after it.
+func (b *Batch) Release() { pref.UnrefLogs(b.logs) }

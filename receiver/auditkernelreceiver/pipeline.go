@@ -180,9 +180,10 @@ func (p *pipeline) deliver(batch []queuedEvent, stopping <-chan struct{}) {
 	if out.Len() == 0 {
 		return
 	}
-	logs := out.Logs()
+	out.Hold()
+	defer out.Release()
 	ctx := p.obsrecv.StartLogsOp(context.Background())
-	err := p.send(ctx, logs, stopping)
+	err := p.send(ctx, out.Logs(), stopping)
 	p.obsrecv.EndLogsOp(ctx, metadata.Type.String(), out.Len(), err)
 	if err != nil {
 		p.losses.restore(lost)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -25,21 +26,27 @@ import (
 // translator, consumer) over recorded streams and returns the log records.
 func replay(t *testing.T, cfg *Config, files ...string) []plog.LogRecord {
 	t.Helper()
+	sink := new(consumertest.LogsSink)
+	replayTo(t, cfg, sink, files...)
+	return eventRecords(sink.AllLogs())
+}
+
+// replayTo is replay with the consumer next.
+func replayTo(t *testing.T, cfg *Config, next consumer.Logs, files ...string) {
+	t.Helper()
 	var msgs []*libaudit.RawAuditMessage
 	for _, f := range files {
 		msgs = append(msgs, recordtest.Messages(t, f)...)
 	}
 	fake := newFakeKernel(msgs)
-	sink := new(consumertest.LogsSink)
 	// Recorded streams are complete: a slow machine must not flush an event
 	// before its last record arrives.
 	cfg.Reassembler.Timeout = time.Minute
-	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, sink, fake.open)
+	r, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, next, fake.open)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), nil))
 	require.Eventually(t, func() bool { return len(fake.msgs) == 0 }, 5*time.Second, time.Millisecond)
 	require.NoError(t, r.Shutdown(context.Background()))
-	return eventRecords(sink.AllLogs())
 }
 
 // eventRecords are the records of audit events, without the receiver's notices.

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -54,14 +55,20 @@ type run struct {
 // start starts a receiver on cfg; host may be nil.
 func start(t *testing.T, cfg *Config, host component.Host) *run {
 	t.Helper()
+	sink := new(consumertest.LogsSink)
+	return startTo(t, cfg, host, sink, sink)
+}
+
+// startTo is start with the consumer next, which delivers to sink.
+func startTo(t *testing.T, cfg *Config, host component.Host, next consumer.Logs, sink *consumertest.LogsSink) *run {
+	t.Helper()
 	require.NoError(t, cfg.Validate())
 	// A record used after the receiver released it reads as garbage.
 	prev := record.SetPoisonOnRelease(true)
 	t.Cleanup(func() { record.SetPoisonOnRelease(prev) })
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
-	sink := new(consumertest.LogsSink)
-	r, err := newReceiver(metadatatest.NewSettings(tt), cfg, sink)
+	r, err := newReceiver(metadatatest.NewSettings(tt), cfg, next)
 	require.NoError(t, err)
 	if host == nil {
 		host = componenttest.NewNopHost()

@@ -114,6 +114,8 @@ func (o *output) deliver(events []readyEvent) {
 	if n == 0 {
 		return
 	}
+	batch.Hold()
+	defer batch.Release()
 	ctx = o.obsrecv.StartLogsOp(ctx)
 	err := o.send(ctx, batch)
 	o.obsrecv.EndLogsOp(ctx, metadata.Type.String(), n, err)
