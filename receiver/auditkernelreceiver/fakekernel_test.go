@@ -26,6 +26,9 @@ type fakeMessages struct {
 	interrupt   atomic.Bool
 	reopenErr   error // returned by every Reopen
 	reopened    atomic.Int32
+	// maxWait, when set, caps how long Receive waits for a message: a
+	// stream queued whole needs no quiet period of a real socket's length.
+	maxWait time.Duration
 
 	mu         sync.Mutex
 	held       []*libaudit.RawAuditMessage
@@ -38,6 +41,9 @@ func (f *fakeMessages) Receive(timeout time.Duration) (*libaudit.RawAuditMessage
 	case err := <-f.errs:
 		return nil, err
 	default:
+	}
+	if f.maxWait > 0 {
+		timeout = min(timeout, f.maxWait)
 	}
 	select {
 	case <-f.interrupted:

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	libaudit "github.com/elastic/go-libaudit/v2"
@@ -102,6 +103,9 @@ func FuzzRecordStream(f *testing.F) {
 		cfg.Reassembler.QueueSize = len(msgs) + 1
 		cfg.BackpressureStrategy = kernel.BackpressureNone // never drop for a full queue
 		fake := newFakeKernel(msgs)
+		// Shutdown's drain would wait for a real socket's quiet period
+		// (0.25 s an input, a handful of inputs in a smoke run).
+		fake.maxWait = time.Millisecond
 		sink := new(consumertest.LogsSink)
 		r, err := newReceiver(metadatatest.NewSettings(tt), cfg, sink, fake.open)
 		require.NoError(t, err)
