@@ -14,7 +14,8 @@
 #
 # Environment (defaults in brackets):
 #   READERS  [raw auditd otelcol]   RATES [5000 10000 20000 50000 0]  (0 = max)
-#            (otelcol_off: our distribution with enrichment off, for A/B)
+#            (otelcol_off: our distribution with enrichment off, for A/B;
+#            otelcol_pooling: with pdata's pdata.useProtoPooling gate on)
 #   TABLE_MAX_ENTRIES: when set, our distribution's enrich.table_max_entries
 #   LOAD     [same]: same = every call from loadgen itself; fork = every call
 #            from a new short-lived child of loadgen (a fork/exec storm, each
@@ -187,8 +188,11 @@ delivered_auditd() { grep -c '^type=SYSCALL .* syscall=137 ' "$WORK/auditd.log" 
 ours_lost_auditd() { echo "-"; }
 
 start_otelcol() {
-	local buffer=$1 strategy=kernel enrich=
-	if [ "${2:-}" = off ]; then enrich="lineage: false, container: false"; fi
+	local buffer=$1 strategy=kernel enrich= gates=
+	case ${2:-} in
+	off) enrich="lineage: false, container: false" ;;
+	pooling) gates=--feature-gates=pdata.useProtoPooling ;;
+	esac
 	if [ -n "${TABLE_MAX_ENTRIES:-}" ]; then enrich="${enrich:+$enrich, }table_max_entries: $TABLE_MAX_ENTRIES"; fi
 	if [ "$BWT" != 0 ]; then
 		strategy=none # keeps the kernel's backlog_wait_time (15000) and blocks when full
@@ -219,7 +223,7 @@ service:
       receivers: [auditkernel]
       exporters: [debug]
 EOF
-	"$OTELCOL" --config "$WORK/otelcol.yaml" 2>"$WORK/otelcol.stderr" &
+	"$OTELCOL" --config "$WORK/otelcol.yaml" $gates 2>"$WORK/otelcol.stderr" &
 	registered
 	wait_for 100 curl -sf "http://127.0.0.1:$METRICS_PORT/metrics"
 	if [ "$BWT" != "$(status backlog_wait_time)" ]; then
@@ -230,6 +234,9 @@ EOF
 start_otelcol_off() { start_otelcol "$1" off; }
 delivered_otelcol_off() { delivered_otelcol; }
 ours_lost_otelcol_off() { ours_lost_otelcol; }
+start_otelcol_pooling() { start_otelcol "$1" pooling; }
+delivered_otelcol_pooling() { delivered_otelcol; }
+ours_lost_otelcol_pooling() { ours_lost_otelcol; }
 metric() { # metric <name suffix>: the sum of the series, 0 when absent
 	curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" |
 		awk -v m="otelcol_receiver_auditkernel_$1" 'index($1, m) == 1 { s += $NF } END { printf "%d\n", s }'

@@ -4,6 +4,7 @@ package auditkernelreceiver
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 
 	"github.com/auditkernel/auditkernel/internal/benchtest"
 	"github.com/auditkernel/auditkernel/internal/coalesce"
+	"github.com/auditkernel/auditkernel/internal/pooltest"
 	"github.com/auditkernel/auditkernel/internal/ratelog"
 	"github.com/auditkernel/auditkernel/internal/record"
 	"github.com/auditkernel/auditkernel/internal/recordtest"
@@ -195,12 +197,17 @@ func BenchmarkLibauditReference(b *testing.B) {
 // default lineage and container) and translation into batches handed to a
 // consumer that discards them. The recorded stream's processes are not this
 // host's: enrichment reads /proc for each once, then answers from its table.
+// The pooling variants run with pdata's pdata.useProtoPooling gate on, where
+// each batch's values return to pdata's pools once it is consumed.
 func BenchmarkUserspacePath(b *testing.B) {
 	in := loadBenchInput(b)
-	for _, enrich := range []string{"off", "on"} {
-		b.Run("enrich="+enrich, func(b *testing.B) {
+	for _, variant := range []string{"enrich=off", "enrich=on", "enrich=off,pooling", "enrich=on,pooling"} {
+		b.Run(variant, func(b *testing.B) {
+			if strings.HasSuffix(variant, ",pooling") {
+				pooltest.Enable(b)
+			}
 			cfg := createDefaultConfig().(*Config)
-			if enrich == "off" {
+			if strings.HasPrefix(variant, "enrich=off") {
 				cfg.Enrich.Lineage, cfg.Enrich.Container = false, false
 			}
 			set := receivertest.NewNopSettings(metadata.Type)
