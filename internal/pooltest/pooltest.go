@@ -5,6 +5,8 @@ package pooltest
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -49,3 +51,24 @@ func (s *Sink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	ld.CopyTo(c)
 	return s.LogsSink.ConsumeLogs(ctx, c)
 }
+
+// Flaky refuses the first batch with a retryable error, as a full exporter
+// queue does, and hands the next ones to Next.
+type Flaky struct {
+	Next  consumer.Logs
+	calls atomic.Int32
+}
+
+// ConsumeLogs refuses the first call.
+func (f *Flaky) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	if f.calls.Add(1) == 1 {
+		return errors.New("exporter queue is full")
+	}
+	return f.Next.ConsumeLogs(ctx, ld)
+}
+
+// Capabilities says that Flaky does not change the data.
+func (*Flaky) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+// Calls is the number of ConsumeLogs calls so far.
+func (f *Flaky) Calls() int { return int(f.calls.Load()) }

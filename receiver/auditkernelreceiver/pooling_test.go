@@ -3,12 +3,9 @@
 package auditkernelreceiver
 
 import (
-	"context"
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/auditkernel/auditkernel/internal/pooltest"
@@ -47,16 +44,8 @@ func TestProtoPoolingRetryKeepsTheBatch(t *testing.T) {
 
 	pooltest.Enable(t)
 	sink := new(pooltest.Sink)
-	var calls int
-	flaky, err := consumer.NewLogs(func(ctx context.Context, ld plog.Logs) error {
-		calls++
-		if calls == 1 {
-			return errors.New("exporter queue is full")
-		}
-		return sink.ConsumeLogs(ctx, ld)
-	})
-	require.NoError(t, err)
+	flaky := &pooltest.Flaky{Next: sink}
 	replayTo(t, defaultConfig(), pooltest.Pipeline(flaky), "execve.log")
-	require.Greater(t, calls, 1)
+	require.Greater(t, flaky.Calls(), 1)
 	require.Equal(t, want, contents(eventRecords(sink.AllLogs())))
 }

@@ -3,15 +3,12 @@
 package auditlogreceiver
 
 import (
-	"context"
-	"errors"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/auditkernel/auditkernel/internal/pooltest"
 )
@@ -43,15 +40,7 @@ func TestProtoPoolingRetryAndReuse(t *testing.T) {
 
 	pooltest.Enable(t)
 	sink := new(pooltest.Sink)
-	var calls int
-	flaky, err := consumer.NewLogs(func(ctx context.Context, ld plog.Logs) error {
-		calls++
-		if calls == 1 {
-			return errors.New("exporter queue is full")
-		}
-		return sink.ConsumeLogs(ctx, ld)
-	})
-	require.NoError(t, err)
+	flaky := &pooltest.Flaky{Next: sink}
 	require.Equal(t, want, read(pooltest.Pipeline(flaky), &sink.LogsSink))
-	require.Greater(t, calls, 1, "a refused batch, then the retry")
+	require.Greater(t, flaky.Calls(), 1, "a refused batch, then the retry")
 }
