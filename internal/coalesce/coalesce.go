@@ -139,57 +139,90 @@ func newEvent(head, subj *record.Record, extra int) *Event {
 		return ev
 	}
 
-	// Count first, to carve Data, IDs, room for ResolveIDs' Names (see
-	// ResolveIDs) and SubjectSELinux out of one allocation. The
-	// three-index slices keep an append to one from overwriting the next.
+	// Classify and count first, to carve Data, IDs, room for ResolveIDs'
+	// Names (see ResolveIDs) and SubjectSELinux out of one allocation.
+	// Keeping each field's class for the second pass, and filling the
+	// slices by index there, took 360 instructions per event off
+	// parse_normalize rather than classifying twice and appending
+	// (callgrind); either change alone measured no better.
+	var small [64]subjectClass // a SYSCALL record has about 30 fields
+	classes := small[:]
+	if len(subj.Fields) > len(small) {
+		classes = make([]subjectClass, len(subj.Fields))
+	}
+	classes = classes[:len(subj.Fields)]
 	nData, nIDs, nLabels := extra, 0, 0
-	for i := range subj.Fields {
+	for i := range classes {
 		switch k := subj.Fields[i].Key; {
-		case k == "result" || k == "ses":
+		case k == "result":
+			classes[i] = resultField
+		case k == "ses":
+			classes[i] = sesField
 		case schema.IsID(k):
+			classes[i] = idField
 			nIDs++
 		case strings.HasPrefix(k, "subj_"):
+			classes[i] = labelField
 			nLabels++
 		default:
+			classes[i] = dataField
 			nData++
 		}
 	}
 	buf := ev.takeFields(nData + 2*nIDs + nLabels)
-	ev.Data = buf[:0:nData]
+
+	// Data, IDs and SubjectSELinux are filled in place, through their
+	// next indexes in buf. Record keys are unique, so each field is added
+	// without a lookup.
+	d, id, label := 0, nData, nData+2*nIDs
+	ev.Result = "unknown"
+	for i, c := range classes {
+		f := subj.Fields[i]
+		switch c {
+		case resultField:
+			ev.Result = f.Value
+		case sesField:
+			ev.Session = f.Value
+		case idField:
+			switch f.Key {
+			case "auid":
+				ev.Summary.Actor.Primary = f.Value
+			case "uid":
+				ev.Summary.Actor.Secondary = f.Value
+			}
+			buf[id] = f
+			id++
+		case labelField:
+			buf[label] = record.Field{Key: f.Key[len("subj_"):], Value: f.Value}
+			label++
+		default:
+			buf[d] = f
+			d++
+		}
+	}
+	// The three-index slices keep an append to one from overwriting the
+	// next.
+	ev.Data = buf[:d:nData]
 	if nIDs > 0 {
-		ev.IDs = buf[nData : nData : nData+2*nIDs]
+		ev.IDs = buf[nData : id : nData+2*nIDs]
 	}
 	if nLabels > 0 {
-		ev.SubjectSELinux = buf[nData+2*nIDs : nData+2*nIDs]
-	}
-
-	// Record keys are unique, so each field is appended without a lookup.
-	ev.Result = "unknown"
-	for _, f := range subj.Fields {
-		switch f.Key {
-		case "result":
-			ev.Result = f.Value
-			continue
-		case "ses":
-			ev.Session = f.Value
-			continue
-		case "auid":
-			ev.Summary.Actor.Primary = f.Value
-		case "uid":
-			ev.Summary.Actor.Secondary = f.Value
-		}
-		switch {
-		case schema.IsID(f.Key):
-			ev.IDs = append(ev.IDs, f)
-		case strings.HasPrefix(f.Key, "subj_"):
-			ev.SubjectSELinux = append(ev.SubjectSELinux, record.Field{Key: f.Key[len("subj_"):], Value: f.Value})
-		default:
-			ev.Data = append(ev.Data, f)
-		}
+		ev.SubjectSELinux = buf[nData+2*nIDs : label]
 	}
 	ev.Tags = subj.Tags
 	return ev
 }
+
+// subjectClass is where newEvent puts a subject field.
+type subjectClass uint8
+
+const (
+	dataField   subjectClass = iota // Data
+	idField                         // IDs: keys ending in uid or gid
+	labelField                      // SubjectSELinux: subj_ keys
+	resultField                     // Result
+	sesField                        // Session
+)
 
 // addPath appends the PATH record's fields to Paths.
 func addPath(ev *Event, r *record.Record) {
