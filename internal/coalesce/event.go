@@ -35,4 +35,6 @@ type Event struct {
 	// SubjectSELinux and Paths are carved from, kept by Release for reuse.
 	fields []record.Field
 	paths  [][]record.Field
+	// keys is a filter over Data's keys while Coalesce adds fields.
+	keys keyFilter
 }
