@@ -126,13 +126,11 @@ func coalesceCompound(recs []*record.Record) (*Event, error) {
 // (subj_ keys) go to their own fields, the rest to Data. extra is the most
 // Data entries other records can add.
 func newEvent(head, subj *record.Record, extra int) *Event {
-	ev := getEvent()
-	ev.Event = aucoalesce.Event{
-		Timestamp: head.Timestamp,
-		Sequence:  head.Sequence,
-		Category:  aucoalesce.GetAuditEventType(head.Type),
-		Type:      head.Type,
-	}
+	ev := getEvent() // zeroed: assigning a whole aucoalesce.Event would zero it again
+	ev.Timestamp = head.Timestamp
+	ev.Sequence = head.Sequence
+	ev.Category = aucoalesce.GetAuditEventType(head.Type)
+	ev.Type = head.Type
 	if subj.Err != nil {
 		ev.Data = ev.takeFields(extra)[:0:extra]
 		ev.Warnings = append(ev.Warnings, subj.Err)
