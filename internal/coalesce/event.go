@@ -37,4 +37,7 @@ type Event struct {
 	paths  [][]record.Field
 	// keys is a filter over Data's keys while Coalesce adds fields.
 	keys keyFilter
+	// poisoned is set by Release on an event it poisoned rather than
+	// zeroed.
+	poisoned bool
 }

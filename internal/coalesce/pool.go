@@ -13,11 +13,15 @@ import (
 // (about 1 KB together on the recorded mixed stream).
 var eventPool = sync.Pool{New: func() any { return new(Event) }}
 
-// getEvent returns a zeroed event from the pool, keeping its storage.
+// getEvent returns a zeroed event from the pool, keeping its storage. Only
+// a poisoned event needs zeroing: Release zeroes the others, and zeroing
+// them again cost 230 instructions per event (callgrind, parse_normalize).
 func getEvent() *Event {
 	ev := eventPool.Get().(*Event)
-	fields, paths := ev.fields, ev.paths
-	*ev = Event{fields: fields, paths: paths}
+	if ev.poisoned {
+		fields, paths := ev.fields, ev.paths
+		*ev = Event{fields: fields, paths: paths}
+	}
 	return ev
 }
 
@@ -62,7 +66,7 @@ func Release(ev *Event) {
 		for i := range paths {
 			paths[i] = nil
 		}
-		*ev = Event{Data: ev.Data, IDs: ev.IDs, Names: ev.Names, SubjectSELinux: ev.SubjectSELinux, fields: fields[:0], paths: paths[:0]}
+		*ev = Event{Data: ev.Data, IDs: ev.IDs, Names: ev.Names, SubjectSELinux: ev.SubjectSELinux, fields: fields[:0], paths: paths[:0], poisoned: true}
 		ev.Result, ev.Session = record.Poison, record.Poison
 	} else {
 		// Cleared so that a pooled event keeps no record text alive.
