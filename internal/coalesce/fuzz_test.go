@@ -3,7 +3,9 @@
 package coalesce
 
 import (
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -23,5 +25,20 @@ func FuzzCoalesceDifferential(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, data string) {
 		_, _ = differential(t, parsableLines(data), nil)
+	})
+}
+
+// FuzzParseMode checks parseMode against strconv.ParseUint.
+func FuzzParseMode(f *testing.F) {
+	for _, s := range []string{"", "0", "0100644", "040755", "8", "-1", "+7", "0o7", "7_7",
+		"777777777777777777777", "1777777777777777777777", "7777777777777777777777"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, gotErr := parseMode(s)
+		want, wantErr := strconv.ParseUint(s, 8, 64)
+		if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Errorf("parseMode(%q) = %v, %v; ParseUint: %v, %v", s, got, gotErr, want, wantErr)
+		}
 	})
 }

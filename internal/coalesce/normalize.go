@@ -317,7 +317,7 @@ func setFileObject(ev *Event, pathIndexHint int) error {
 	}
 
 	if hasMode {
-		v, err := strconv.ParseUint(mode, 8, 64)
+		v, err := parseMode(mode)
 		if err != nil {
 			return fmt.Errorf("failed to parse file mode: %w", err)
 		}
@@ -356,6 +356,25 @@ func setFileObject(ev *Event, pathIndexHint int) error {
 		}
 	}
 	return nil
+}
+
+// parseMode is strconv.ParseUint(mode, 8, 64) with the common case, up to
+// 21 octal digits (which cannot overflow), done inline: ParseUint cost 240
+// instructions a call (callgrind). Anything else goes to ParseUint, for
+// its result and error.
+func parseMode(mode string) (uint64, error) {
+	if len(mode) == 0 || len(mode) > 21 {
+		return strconv.ParseUint(mode, 8, 64)
+	}
+	var v uint64
+	for i := 0; i < len(mode); i++ {
+		d := mode[i] - '0'
+		if d > 7 {
+			return strconv.ParseUint(mode, 8, 64)
+		}
+		v = v<<3 | uint64(d)
+	}
+	return v, nil
 }
 
 // octalModes holds every permission mode 0000..7777 as four octal digits,
