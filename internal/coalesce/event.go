@@ -32,9 +32,11 @@ type Event struct {
 	FileSELinux []record.Field
 
 	// fields and paths are the storage that Data, IDs, Names,
-	// SubjectSELinux and Paths are carved from, kept by Release for reuse.
+	// SubjectSELinux and Paths are carved from, kept by Release for reuse,
+	// and file is what File points to when set.
 	fields []record.Field
 	paths  [][]record.Field
+	file   aucoalesce.File
 	// keys is a filter over Data's keys while Coalesce adds fields.
 	keys keyFilter
 	// poisoned is set by Release on an event it poisoned rather than

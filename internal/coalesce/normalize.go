@@ -310,7 +310,9 @@ func setFileObject(ev *Event, pathIndexHint int) error {
 		}
 	}
 
-	file := &aucoalesce.File{Path: name, Inode: inode, Device: rdev}
+	// The event's own File, saving an allocation per file event.
+	file := &ev.file
+	*file = aucoalesce.File{Path: name, Inode: inode, Device: rdev}
 	ev.File = file
 	if hasName {
 		ev.Summary.Object.Primary = name

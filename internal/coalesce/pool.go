@@ -5,6 +5,8 @@ package coalesce
 import (
 	"sync"
 
+	"github.com/elastic/go-libaudit/v2/aucoalesce"
+
 	"github.com/auditkernel/auditkernel/internal/record"
 )
 
@@ -68,6 +70,8 @@ func Release(ev *Event) {
 		}
 		*ev = Event{Data: ev.Data, IDs: ev.IDs, Names: ev.Names, SubjectSELinux: ev.SubjectSELinux, fields: fields[:0], paths: paths[:0], poisoned: true}
 		ev.Result, ev.Session = record.Poison, record.Poison
+		p := record.Poison
+		ev.file = aucoalesce.File{Path: p, Device: p, Inode: p, Mode: p, UID: p, GID: p, Owner: p, Group: p}
 	} else {
 		// Cleared so that a pooled event keeps no record text alive.
 		clear(fields)

@@ -81,13 +81,14 @@ func TestReleasePoisons(t *testing.T) {
 	recs, _ := buildRecords(t, []string{
 		`type=SYSCALL msg=audit(1.000:7): arch=c000003e syscall=2 success=yes exit=3 pid=1 uid=0 auid=0 comm="x" exe="/bin/x" subj=u:r:t:s0`,
 		`type=CWD msg=audit(1.000:7): cwd="/"`,
+		`type=PATH msg=audit(1.000:7): item=0 name="/etc" inode=1 dev=fd:00 mode=040755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL`,
 	}, nil)
 	ev, err := Coalesce(recs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, ids, labels := ev.Data, ev.IDs, ev.SubjectSELinux
-	if len(data) == 0 || len(ids) == 0 || len(labels) == 0 {
+	data, ids, labels, file := ev.Data, ev.IDs, ev.SubjectSELinux, ev.File
+	if len(data) == 0 || len(ids) == 0 || len(labels) == 0 || file == nil {
 		t.Fatalf("unexpected event: %+v", ev)
 	}
 	Release(ev)
@@ -100,6 +101,9 @@ func TestReleasePoisons(t *testing.T) {
 	}
 	if ev.Result != record.Poison {
 		t.Errorf("released event's Result %q not poisoned", ev.Result)
+	}
+	if file.Path != record.Poison {
+		t.Errorf("released event's File.Path %q not poisoned", file.Path)
 	}
 }
 
