@@ -925,7 +925,17 @@ func TestBoundedCache(t *testing.T) {
 	assert.Len(t, c.names, 10)
 	assert.Empty(t, c.ids)
 	assert.Equal(t, "root", c.LookupID("0"))
+	assert.Empty(t, c.ids, "0 is answered without the cache")
 	assert.Equal(t, "0", c.LookupName("root"))
-	assert.Equal(t, "root", c.LookupID("0"), "a key seen again is not counted twice")
-	assert.Len(t, c.ids, 1)
+	c.LookupID("1")
+	c.LookupID("1")
+	assert.Len(t, c.ids, 1, "a key seen again is not counted twice")
+}
+
+// TestRootID checks what boundedCache.LookupID answers for "0" without
+// asking: aucoalesce's caches, of users and of groups, map it to root.
+func TestRootID(t *testing.T) {
+	for _, c := range []*aucoalesce.EntityCache{aucoalesce.NewUserCache(time.Minute), aucoalesce.NewGroupCache(time.Minute)} {
+		assert.Equal(t, "root", c.LookupID("0"))
+	}
 }

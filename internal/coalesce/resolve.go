@@ -57,7 +57,16 @@ func (c *boundedCache) current(seen map[string]struct{}, key string) *aucoalesce
 	return c.cache
 }
 
+// LookupID answers "0" itself: every EntityCache aucoalesce makes, of users
+// as of groups, holds "0" → root with no expiry, and the locks, the map of
+// seen ids and the clock read cost 460 instructions a lookup, with "0"
+// two of the three lookups per event that the per-event memo misses
+// (callgrind, recorded mixed stream). Not counting "0" among the seen ids
+// delays a cache's replacement by at most one id.
 func (c *boundedCache) LookupID(id string) string {
+	if id == "0" {
+		return "root"
+	}
 	return c.current(c.ids, id).LookupID(id)
 }
 
