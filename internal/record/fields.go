@@ -31,19 +31,22 @@ func (r *Record) ParseFields() {
 	}
 
 	// Every field extracted from msg owns one '=' of it, and enrichment
-	// adds a few more. Records of up to 48 fields (the largest SYSCALL
-	// records have some 40) are worked on in arrays on the stack.
+	// adds a few more. The fields are worked on in place in the pooled
+	// storage that the record keeps, so there is neither a stack array to
+	// zero nor a copy to make (measured: ~1.8k fewer instructions/event of
+	// the ~41k of parse_fields). The index stays on the stack: records of
+	// up to 48 fields (the largest SYSCALL records have some 40) fit in its
+	// array.
 	room := strings.Count(msg, "=") + maxAdded(r.Type)
-	var (
-		fs          fieldSet
-		smallFields [48]Field
-		smallSlots  [128]uint32
-	)
-	if room <= len(smallFields) {
-		fs.fields = smallFields[:room]
-	} else {
-		fs.fields = make([]Field, room)
+	store := storePool.Get().(*fieldStore)
+	if cap(store.fields) < room {
+		store.fields = make([]Field, room)
 	}
+	var (
+		fs         fieldSet
+		smallSlots [128]uint32
+	)
+	fs.fields = store.fields[:room]
 	if size := slotsFor(room); size <= len(smallSlots) {
 		fs.slots = smallSlots[:size]
 	} else {
@@ -55,13 +58,20 @@ func (r *Record) ParseFields() {
 	// valid UTF-8 valid, or decoded from hex, which fs checked. One pass over
 	// the text replaces a check per value downstream.
 	r.ValidUTF8 = !fs.invalidUTF8 && utf8.ValidString(msg)
-	if r.Err == nil {
-		r.store = storePool.Get().(*fieldStore)
-		fields := fs.live(r.store.fields)
-		// Clipped, so that an append to Fields never writes into the
-		// storage, which store keeps for reuse.
-		r.Fields, r.store.fields = fields[:len(fields):len(fields)], fields
+	// Taken from store, not fs: the escape analysis does not tell the
+	// parts of fs apart, and a slice of fs stored in r would move the
+	// index array to the heap.
+	fields := store.fields[:fs.live()]
+	if r.Err != nil {
+		clear(fields)
+		store.fields = fields[:0]
+		storePool.Put(store)
+		return
 	}
+	// Clipped, so that an append to Fields never writes into the storage,
+	// which store keeps for reuse.
+	r.store, store.fields = store, fields
+	r.Fields = fields[:len(fields):len(fields)]
 }
 
 // maxAdded is the most fields that enrichment can add to a record of type typ.

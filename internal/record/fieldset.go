@@ -6,11 +6,11 @@ import "unicode/utf8"
 
 // fieldSet is the working state of ParseFields: the fields plus a small
 // open-addressing index over their keys, which stands in for auparse's
-// per-record map. Both usually live in arrays on ParseFields' stack; only the
-// final fields are copied to the heap, in a slice of the exact size.
+// per-record map. The fields are the record's pooled storage; the index
+// usually lives in an array on ParseFields' stack.
 //
 // Methods never store a slice into the set (no append): the escape analysis
-// would then move the arrays to the heap.
+// would then move the array to the heap.
 type fieldSet struct {
 	// fields has room for every field ever added, also deleted ones; the
 	// first n are in use. A deleted field has the key "".
@@ -141,17 +141,20 @@ func (fs *fieldSet) del(i int) {
 	fs.deleted++
 }
 
-// live returns a copy of the fields that are not deleted, in spare's storage
-// if it has room, else in a new slice.
-func (fs *fieldSet) live(spare []Field) []Field {
-	out := spare[:0]
-	if n := fs.n - fs.deleted; cap(out) < n {
-		out = make([]Field, 0, n)
+// live removes the deleted fields, keeping the order of the others, and
+// returns how many are left, at the start of fields. The storage past them
+// is cleared, so that it keeps no text alive once pooled.
+func (fs *fieldSet) live() int {
+	if fs.deleted == 0 {
+		return fs.n
 	}
+	n := 0
 	for _, f := range fs.fields[:fs.n] {
 		if f.Key != "" {
-			out = append(out, f)
+			fs.fields[n] = f
+			n++
 		}
 	}
-	return out
+	clear(fs.fields[n:fs.n])
+	return n
 }
