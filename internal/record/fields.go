@@ -244,16 +244,35 @@ func (fs *fieldSet) extract(msg string, from int) {
 			h = (h ^ uint32(msg[i])) * hashPrime
 			i++
 		}
-		if i == len(msg) || msg[i] != '=' {
+		if i+1 >= len(msg) || msg[i] != '=' {
 			continue
 		}
-		end, ok := valueEnd(msg, i+1)
-		if !ok {
+		key := msg[keyStart:i]
+		i++
+		// The value is scanned here, not in a function, and an unquoted
+		// one, which has neither quotes nor spaces to trim, is taken as
+		// it is (measured: parse_fields 39.4k -> 36.7k instructions/event).
+		// A word-at-a-time scan of unquoted values measured worse: half
+		// of them are one byte long.
+		var value, orig string
+		switch q := msg[i]; {
+		case byteClass[q]&classUnquoted != 0:
+			start := i
+			for i++; i < len(msg) && byteClass[msg[i]]&classUnquoted != 0; i++ {
+			}
+			value = msg[start:i]
+			orig = value
+		case q == '"' || q == '\'':
+			end, ok := quotedEnd(msg, i, q)
+			if !ok {
+				continue
+			}
+			orig = msg[i:end]
+			i = end
+			value = trimQuotesAndSpace(orig)
+		default: // a space: no value
 			continue
 		}
-		key, orig := msg[keyStart:i], msg[i+1:end]
-		i = end
-		value := trimQuotesAndSpace(orig)
 		switch value {
 		case "", "?", "?,", "(null)":
 			continue
@@ -267,23 +286,6 @@ func (fs *fieldSet) extract(msg string, from int) {
 		}
 		fs.put(h, key, value, len(orig) != len(value))
 	}
-}
-
-// valueEnd returns the end of the value that the kv regexp matches at
-// msg[i:].
-func valueEnd(msg string, i int) (int, bool) {
-	if i == len(msg) {
-		return 0, false
-	}
-	switch q := msg[i]; {
-	case q == '"' || q == '\'':
-		return quotedEnd(msg, i, q)
-	case isSpace(q):
-		return 0, false
-	}
-	for i++; i < len(msg) && byteClass[msg[i]]&classUnquoted != 0; i++ {
-	}
-	return i, true
 }
 
 // quotedEnd returns the end of the value quoted by q at msg[i]. The regexp
