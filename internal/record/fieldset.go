@@ -72,14 +72,14 @@ func HashKey(key string) uint32 {
 	return h
 }
 
-// slot returns the slot of key, whose hash is h, or the empty slot where key
-// would go.
-func (fs *fieldSet) slot(h uint32, key string) int {
+// slot returns the slot of key, whose hash is h, and its entry, or the
+// empty slot where key would go and 0.
+func (fs *fieldSet) slot(h uint32, key string) (int, uint32) {
 	mask := len(fs.slots) - 1
 	for i := int(h) & mask; ; i = (i + 1) & mask {
 		e := fs.slots[i]
 		if e == 0 || fs.fields[e&^quotedBit-1].Key == key {
-			return i
+			return i, e
 		}
 	}
 }
@@ -98,7 +98,7 @@ func (fs *fieldSet) get(n name) (i int, quoted, ok bool) {
 	if fs.bloom&(1<<(n.hash>>26)) == 0 {
 		return 0, false, false
 	}
-	e := fs.slots[fs.slot(n.hash, n.key)]
+	_, e := fs.slot(n.hash, n.key)
 	if e == 0 {
 		return 0, false, false
 	}
@@ -117,19 +117,28 @@ func (fs *fieldSet) value(n name) (string, bool) {
 // put sets key, whose hash is h, to value, replacing an existing field in
 // place.
 func (fs *fieldSet) put(h uint32, key, value string, quoted bool) {
-	s := fs.slot(h, key)
-	i := int(fs.slots[s]&^quotedBit) - 1
-	if i < 0 {
-		i = fs.n
+	// A new key's slot is most often the first probed, which is looked at
+	// here, without the key comparison's call, around which the compiler
+	// would keep everything in memory (measured: parse_fields 36.7k ->
+	// 35.5k instructions/event).
+	s := int(h) & (len(fs.slots) - 1)
+	e := fs.slots[s]
+	if e != 0 {
+		s, e = fs.slot(h, key)
+	}
+	if e == 0 {
+		fs.fields[fs.n] = Field{key, value}
 		fs.n++
-		fs.fields[i].Key = key
+		e = uint32(fs.n)
 		fs.bloom |= 1 << (h >> 26)
+	} else {
+		e &^= quotedBit
+		fs.fields[e-1].Value = value
 	}
-	fs.fields[i].Value = value
-	fs.slots[s] = uint32(i + 1)
 	if quoted {
-		fs.slots[s] |= quotedBit
+		e |= quotedBit
 	}
+	fs.slots[s] = e
 }
 
 // add sets a field computed during enrichment (auparse's newField).
