@@ -233,16 +233,16 @@ var byteClass = func() (t [256]uint8) {
 // its place. The search starts at msg[from].
 func (fs *fieldSet) extract(msg string, from int) {
 	for i := from; i < len(msg); {
-		if byteClass[msg[i]]&classKey == 0 {
+		c := msg[i]
+		if byteClass[c]&classKey == 0 {
 			i++
 			continue
 		}
 		// A match must start at the start of a run of key bytes: a start
 		// inside the run would see the same '=' and value.
-		keyStart, h := i, uint32(hashInit)
-		for i < len(msg) && byteClass[msg[i]]&classKey != 0 {
+		keyStart, h := i, (hashInit^uint32(c))*hashPrime
+		for i++; i < len(msg) && byteClass[msg[i]]&classKey != 0; i++ {
 			h = (h ^ uint32(msg[i])) * hashPrime
-			i++
 		}
 		if i+1 >= len(msg) || msg[i] != '=' {
 			continue
@@ -262,6 +262,9 @@ func (fs *fieldSet) extract(msg string, from int) {
 			}
 			value = msg[start:i]
 			orig = value
+			// What ends the value, a space or a quote, cannot start a
+			// key.
+			i++
 		case q == '"' || q == '\'':
 			end, ok := quotedEnd(msg, i, q)
 			if !ok {
