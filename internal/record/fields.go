@@ -292,7 +292,16 @@ func (fs *fieldSet) extract(msg string, from int) {
 		if key == "argc" {
 			fs.argcOrig = orig
 		}
-		fs.put(h, key, value, len(orig) != len(value))
+		// A new key most often finds its first slot empty: then it is
+		// inserted here, without a call, and put's probe loop, around
+		// whose key comparison the compiler keeps everything in memory,
+		// is left for the rest (measured: parse_fields 33.1k -> 32.1k
+		// instructions/event).
+		if s, empty := fs.first(h); empty {
+			fs.insert(s, h, key, value, len(orig) != len(value))
+		} else {
+			fs.put(h, key, value, len(orig) != len(value))
+		}
 	}
 }
 
