@@ -13,6 +13,7 @@ import (
 	"github.com/elastic/go-libaudit/v2/auparse"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
@@ -151,30 +152,6 @@ func BenchmarkStages(b *testing.B) {
 			}
 		})
 	})
-	// The floor of translate: only putting each event's attributes, already
-	// computed, into a new log record (one pdata value allocation and one
-	// duplicate-key scan per attribute).
-	flat := make([][]record.Field, len(events))
-	for i, ev := range normalized {
-		lr := plog.NewLogRecord()
-		translate.Record(ev, events[i], time.Now(), translate.Options{}, lr)
-		for k, v := range lr.Attributes().All() {
-			flat[i] = append(flat[i], record.Field{Key: k, Value: v.AsString()})
-		}
-	}
-	b.Run("pdata_floor", func(b *testing.B) {
-		benchtest.Events(b, in.events, func() {
-			records := plog.NewLogRecordSlice()
-			records.EnsureCapacity(len(events))
-			for _, attrs := range flat {
-				m := records.AppendEmpty().Attributes()
-				m.EnsureCapacity(len(attrs))
-				for _, a := range attrs {
-					m.PutStr(a.Key, a.Value)
-				}
-			}
-		})
-	})
 }
 
 // BenchmarkLibauditReference is go-libaudit's own parse + reassemble +
@@ -199,36 +176,60 @@ func BenchmarkLibauditReference(b *testing.B) {
 // host's: enrichment reads /proc for each once, then answers from its table.
 // The pooling variants run with pdata's pdata.useProtoPooling gate on, where
 // each batch's values return to pdata's pools once it is consumed.
+//
+// pdata_floor is what the output of enrich=on costs through pdata alone: a
+// deep copy (CopyTo) of the batches that one pass of enrich=on produced. It
+// allocates the same pdata objects as the path (every log record, attribute
+// array and value wrapper, at exact capacity) and runs none of the
+// receiver's own logic.
 func BenchmarkUserspacePath(b *testing.B) {
 	in := loadBenchInput(b)
+	ctx := context.Background()
 	for _, variant := range []string{"enrich=off", "enrich=on", "enrich=off,pooling", "enrich=on,pooling"} {
 		b.Run(variant, func(b *testing.B) {
 			if strings.HasSuffix(variant, ",pooling") {
 				pooltest.Enable(b)
 			}
-			cfg := createDefaultConfig().(*Config)
-			if strings.HasPrefix(variant, "enrich=off") {
-				cfg.Enrich.Lineage, cfg.Enrich.Container = false, false
-			}
-			set := receivertest.NewNopSettings(metadata.Type)
-			telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
-			require.NoError(b, err)
-			obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, Transport: "netlink", ReceiverCreateSettings: set})
-			require.NoError(b, err)
-			cfg.Reassembler.QueueSize = in.events
-			s := sinks{losses: newLosses(telemetry), health: newHealth(componenttest.NewNopHost(), set.Logger), telemetry: telemetry, logger: set.Logger, itemLog: ratelog.New(set.Logger, itemWarnings, itemWarningInterval)}
-			p := newPipeline(cfg, consumertest.NewNop(), obsrecv, "bench", s)
-			ctx := context.Background()
-			benchtest.Events(b, in.events, func() {
-				r := newReader(nil, cfg.Reassembler, p.queue, false, s)
-				for _, raw := range in.raw {
-					r.handle(ctx, raw, time.Now()) // the reader reads the clock once per message
-				}
-				r.reassembler.Close()
-				for len(p.queue) > 0 {
-					p.deliver(p.fill(<-p.queue), nil)
-				}
-			})
+			benchtest.Events(b, in.events, userspacePath(b, in, strings.HasPrefix(variant, "enrich=on"), consumertest.NewNop()))
 		})
+	}
+	b.Run("pdata_floor", func(b *testing.B) {
+		out := new(consumertest.LogsSink)
+		userspacePath(b, in, true, out)()
+		require.Equal(b, in.events, out.LogRecordCount(), "log records of one pass")
+		batches, next := out.AllLogs(), consumertest.NewNop()
+		benchtest.Events(b, in.events, func() {
+			for _, ld := range batches {
+				copied := plog.NewLogs()
+				ld.CopyTo(copied)
+				require.NoError(b, next.ConsumeLogs(ctx, copied))
+			}
+		})
+	})
+}
+
+// userspacePath returns one pass of the recorded stream through the
+// receiver's reader and pipeline, on one goroutine, into next.
+func userspacePath(b *testing.B, in benchInput, enrich bool, next consumer.Logs) func() {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Enrich.Lineage, cfg.Enrich.Container = enrich, enrich
+	set := receivertest.NewNopSettings(metadata.Type)
+	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	require.NoError(b, err)
+	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, Transport: "netlink", ReceiverCreateSettings: set})
+	require.NoError(b, err)
+	cfg.Reassembler.QueueSize = in.events
+	s := sinks{losses: newLosses(telemetry), health: newHealth(componenttest.NewNopHost(), set.Logger), telemetry: telemetry, logger: set.Logger, itemLog: ratelog.New(set.Logger, itemWarnings, itemWarningInterval)}
+	p := newPipeline(cfg, next, obsrecv, "bench", s)
+	ctx := context.Background()
+	return func() {
+		r := newReader(nil, cfg.Reassembler, p.queue, false, s)
+		for _, raw := range in.raw {
+			r.handle(ctx, raw, time.Now()) // the reader reads the clock once per message
+		}
+		r.reassembler.Close()
+		for len(p.queue) > 0 {
+			p.deliver(p.fill(<-p.queue), nil)
+		}
 	}
 }
