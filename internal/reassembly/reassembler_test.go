@@ -75,6 +75,23 @@ func TestCompleteEventIsNotHeldBehindAnUnfinishedOne(t *testing.T) {
 	assert.Equal(t, []uint32{10, 11}, c.retired)
 }
 
+// An EOE record is released once it has ended its event, or found none to
+// end: nothing keeps it.
+func TestEOEIsReleased(t *testing.T) {
+	defer record.SetPoisonOnRelease(record.SetPoisonOnRelease(true))
+	var c collector
+	r := New(50, 2*time.Second, &c)
+	start := time.Unix(1796000000, 0)
+	r.Push(rec(t, auparse.AUDIT_SYSCALL, 11), start)
+	for _, seq := range []uint32{11, 12} {
+		eoe := rec(t, auparse.AUDIT_EOE, seq)
+		r.Push(eoe, start)
+		assert.Equal(t, record.Poison, eoe.Raw, "EOE of %d", seq)
+	}
+	require.Equal(t, []uint32{11}, sequences(c.events))
+	assert.NotEqual(t, record.Poison, c.events[0][0].Raw, "the event's records are kept")
+}
+
 // More than maxInFlight events behind the oldest unfinished one evict it,
 // finished ones included, as go-libaudit counts them.
 func TestMaxInFlightEvictsTheOldest(t *testing.T) {
