@@ -38,7 +38,7 @@ func (r *Record) ParseFields() {
 	// up to 48 fields (the largest SYSCALL records have some 40) fit in its
 	// array.
 	room := strings.Count(msg, "=") + maxAdded(r.Type)
-	store := storePool.Get().(*fieldStore)
+	store := newStore()
 	if cap(store.fields) < room {
 		store.fields = make([]Field, room)
 	}
@@ -62,15 +62,16 @@ func (r *Record) ParseFields() {
 	// parts of fs apart, and a slice of fs stored in r would move the
 	// index array to the heap.
 	fields := store.fields[:fs.live()]
+	r.store = store
 	if r.Err != nil {
+		// The storage goes back with the record, unused.
 		clear(fields)
 		store.fields = fields[:0]
-		storePool.Put(store)
 		return
 	}
 	// Clipped, so that an append to Fields never writes into the storage,
 	// which store keeps for reuse.
-	r.store, store.fields = store, fields
+	store.fields = fields
 	r.Fields = fields[:len(fields):len(fields)]
 }
 

@@ -3,6 +3,7 @@
 package record
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -14,32 +15,92 @@ import (
 // buffer per record and every value is Raw's or newly decoded, so strings
 // handed on (into log records) stay valid after Release.
 //
-// The field storage is pooled apart from the records, taken by ParseFields:
-// a record waiting in the receiver's queue, not yet parsed, then holds none.
-// Kept with the record, it made a full queue (8192 events) of reused records
-// hold some 1.3 KB of idle storage per record.
-var storePool = sync.Pool{New: func() any { return new(fieldStore) }}
-
-// free holds the released records, for newRecord to take the last one in.
-// Records are taken one at a time by one goroutine (the receiver's reader)
-// and given back an event's worth at a time by another: a sync.Pool cost
-// ~115 instructions a Get or Put there, and its storage, dropped at every
-// GC, was allocated again (~290 B per event with the pools below). A
-// mutex taken once per ParseHeader and once per Release costs less.
+// Both are kept in free lists, stacks under one mutex, rather than in
+// sync.Pools. Records are taken one at a time by one goroutine (the
+// receiver's reader), field storage by ParseFields on the pipeline's
+// workers, and both are given back an event's worth at a time by the
+// pipeline: a sync.Pool cost ~115 instructions per Get or Put there, and its
+// storage, dropped at every GC, was allocated again (~290 B per event). The
+// mutex is held for a few instructions at a time.
 //
-// Unlike a sync.Pool's, the records kept are never given to the GC: at
-// most maxFree of them, 1.7 MB, zeroed, so that they keep nothing else
-// alive. That is room for the records of a batch of the receiver's
-// pipeline (1024 events of ~6 records), which it releases at once.
+// The field storage is apart from the record while it is in use, taken by
+// ParseFields: a record waiting in the receiver's queue, not yet parsed,
+// then holds none. Kept with the record, it made a full queue (8192 events)
+// of reused records hold some 1.3 KB of idle storage per record. A released
+// record keeps its storage in the free list until newRecord takes the record.
+//
+// As a sync.Pool gives back what stays unused through a GC cycle, so do the
+// free lists (trimAtGC): idle, their memory goes back to the GC within two
+// cycles. Under load, they hold at most maxFree records (216 B each, zeroed)
+// with their storage, and maxFree storages apart, of a few dozen fields
+// each: room for a batch of the receiver's pipeline (1024 events of ~6
+// records), which it releases at once.
 var free struct {
 	sync.Mutex
-	recs []*Record
+	recs   freeList[Record]
+	stores freeList[fieldStore]
 }
 
 const maxFree = 8192
 
-// fieldStore is reusable storage for a record's fields. It is pooled by
-// pointer, so that handing it back allocates nothing. The length of fields
+// freeList is a stack of released entries. low is the least length it had
+// since the last trim: the entries below it were not taken since.
+type freeList[T any] struct {
+	items []*T
+	low   int
+}
+
+// take returns the entry put last, nil if there is none.
+func (l *freeList[T]) take() *T {
+	n := len(l.items) - 1
+	if n < 0 {
+		return nil
+	}
+	x := l.items[n]
+	l.items[n] = nil
+	l.items = l.items[:n]
+	l.low = min(l.low, n)
+	return x
+}
+
+// put adds x, unless the list is full.
+func (l *freeList[T]) put(x *T) {
+	if len(l.items) < maxFree {
+		l.items = append(l.items, x)
+	}
+}
+
+// trim drops the entries not taken since the last trim.
+func (l *freeList[T]) trim() {
+	n := copy(l.items, l.items[l.low:])
+	clear(l.items[n:])
+	l.items = l.items[:n]
+	if n == 0 {
+		l.items = nil
+	}
+	l.low = n
+}
+
+func init() { trimAtGC() }
+
+// trimAtGC trims the free lists after the next GC cycle, and again after
+// every one: a cleanup runs once the GC finds its object unreachable.
+func trimAtGC() {
+	runtime.AddCleanup(new(gcTick), func(struct{}) {
+		free.Lock()
+		free.recs.trim()
+		free.stores.trim()
+		free.Unlock()
+		trimAtGC()
+	}, struct{}{})
+}
+
+// gcTick is an object for the GC to find unreachable. It holds a pointer so
+// that it is not a tiny allocation, which may share its memory (and so its
+// lifetime) with others.
+type gcTick struct{ _ *byte }
+
+// fieldStore is reusable storage for a record's fields. The length of fields
 // is how much of it the record uses: all that Release has to clear.
 type fieldStore struct{ fields []Field }
 
@@ -59,17 +120,27 @@ const Poison = "\x00released-record"
 // newRecord returns a zeroed record, a released one if there is one.
 func newRecord() *Record {
 	free.Lock()
-	n := len(free.recs) - 1
-	if n < 0 {
-		free.Unlock()
+	r := free.recs.take()
+	if r != nil && r.store != nil {
+		free.stores.put(r.store)
+	}
+	free.Unlock()
+	if r == nil {
 		return new(Record)
 	}
-	r := free.recs[n]
-	free.recs[n] = nil
-	free.recs = free.recs[:n]
-	free.Unlock()
 	*r = Record{}
 	return r
+}
+
+// newStore returns empty field storage, a released one if there is one.
+func newStore() *fieldStore {
+	free.Lock()
+	s := free.stores.take()
+	free.Unlock()
+	if s == nil {
+		s = new(fieldStore)
+	}
+	return s
 }
 
 // Release hands recs back for reuse by ParseHeader, and clears recs. After
@@ -98,18 +169,17 @@ func Release(recs []*Record) {
 				clear(s.fields)
 			}
 			s.fields = s.fields[:0]
-			storePool.Put(s)
 		}
 		if poison {
-			*r = Record{Raw: Poison, Sequence: ^uint32(0), Fields: r.Fields, Tags: r.Tags, tag: [1]string{Poison}}
+			*r = Record{Raw: Poison, Sequence: ^uint32(0), Fields: r.Fields, Tags: r.Tags, tag: [1]string{Poison}, store: r.store}
 		} else {
-			*r = Record{}
+			*r = Record{store: r.store}
 		}
 	}
 	free.Lock()
 	for i, r := range recs {
-		if r != nil && len(free.recs) < maxFree {
-			free.recs = append(free.recs, r)
+		if r != nil {
+			free.recs.put(r)
 		}
 		recs[i] = nil
 	}

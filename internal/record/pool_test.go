@@ -3,7 +3,9 @@
 package record
 
 import (
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/elastic/go-libaudit/v2/auparse"
 )
@@ -123,5 +125,30 @@ func TestReleaseClears(t *testing.T) {
 				t.Fatalf("after %q: pooled field %d holds %q=%q", l.data, i, f.Key, f.Value)
 			}
 		}
+	}
+}
+
+// TestFreeListsTrimmedAtGC checks that released records and their field
+// storage that stay unused go back to the GC, as from a sync.Pool: the free
+// lists are empty after a few GC cycles with nothing parsed.
+func TestFreeListsTrimmedAtGC(t *testing.T) {
+	r, err := ParseHeader(auparse.AUDIT_SYSCALL, []byte(`audit(1.000:7): arch=c000003e syscall=2 success=yes`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ParseFields()
+	Release([]*Record{r})
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		runtime.GC()
+		free.Lock()
+		n := len(free.recs.items) + len(free.stores.items)
+		free.Unlock()
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d entries still free after GC cycles", n)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -55,7 +55,7 @@ type Record struct {
 	skip   int
 	parsed bool      // ParseFields has run
 	tag    [1]string // holds Tags when there is one, saving an allocation
-	// store holds Fields' storage, taken from storePool by ParseFields
+	// store holds Fields' storage, taken from the free list by ParseFields
 	// and handed back by Release.
 	store *fieldStore
 }
