@@ -4,12 +4,15 @@ package translate
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/auditkernel/auditkernel/internal/enrich"
+	"github.com/auditkernel/auditkernel/internal/recordtest"
 )
 
 const (
@@ -18,14 +21,33 @@ const (
 )
 
 func TestEnrichmentAttributes(t *testing.T) {
-	lr := plog.NewLogRecord()
-	Enrichment(&enrich.Info{
+	recs := recordtest.Events(t, "execve.log")[0]
+	ev, err := Normalize(recs, false)
+	require.NoError(t, err)
+	plain := plog.NewLogRecord()
+	Record(ev, recs, time.Unix(0, 0), Options{}, plain)
+	recordKeys := keys(plain.Attributes())
+
+	info := &enrich.Info{
 		Parent:        &enrich.Process{PID: 100, Executable: "/usr/bin/bash", Name: "bash", CommandLine: "bash -c make"},
 		Ancestors:     []enrich.Process{{PID: 100, Executable: "/usr/bin/bash", Name: "bash"}, {PID: 1, Name: "systemd", CommandLine: "/sbin/init splash"}},
 		SessionLeader: 42,
 		Session:       &enrich.Process{PID: 42, Executable: "/usr/sbin/sshd", Name: "sshd", CommandLine: "sshd: alice [priv]"},
 		Cgroup:        &enrich.Cgroup{Line: "0::/system.slice/cron.service", Unit: "cron.service"},
-	}, lr)
+	}
+	lr := plog.NewLogRecord()
+	EnrichedRecord(ev, recs, time.Unix(0, 0), Options{}, info, lr)
+	all := keys(lr.Attributes())
+	require.Len(t, all, len(recordKeys)+len(enrichmentKeys))
+	assert.Equal(t, recordKeys, all[:len(recordKeys)], "Record's attributes first, as Record puts them")
+	// attrCapacity leaves these keys to enrichment.count.
+	assert.Equal(t, enrichmentKeys[:], all[len(recordKeys):], "enrichmentKeys are what EnrichedRecord adds, in order")
+	assert.LessOrEqual(t, len(all), attrCapacity(ev, Options{})+(*enrichment)(info).count())
+	added := pcommon.NewMap()
+	for _, k := range all[len(recordKeys):] {
+		v, _ := lr.Attributes().Get(k)
+		v.CopyTo(added.PutEmpty(k))
+	}
 	assert.Equal(t, map[string]any{
 		"process.linux.cgroup":                                "0::/system.slice/cron.service",
 		"audit.kernel.process.systemd_unit":                   "cron.service",
@@ -40,17 +62,19 @@ func TestEnrichmentAttributes(t *testing.T) {
 			map[string]any{"pid": "100", "executable.path": "/usr/bin/bash", "executable.name": "bash"},
 			map[string]any{"pid": "1", "executable.name": "systemd", "command_line": "/sbin/init splash"},
 		},
-	}, lr.Attributes().AsRaw())
-	// attrCapacity reserves room for these keys when Options.Enrichment is set.
-	var put []string
-	for k := range lr.Attributes().All() {
-		put = append(put, k)
-	}
-	assert.ElementsMatch(t, enrichmentKeys[:], put, "enrichmentKeys are what Enrichment puts")
+	}, added.AsRaw())
 
 	lr = plog.NewLogRecord()
-	Enrichment(&enrich.Info{}, lr)
-	assert.Equal(t, 0, lr.Attributes().Len(), "nothing known, nothing put")
+	EnrichedRecord(ev, recs, time.Unix(0, 0), Options{}, &enrich.Info{}, lr)
+	assert.Equal(t, plain.Attributes().AsRaw(), lr.Attributes().AsRaw(), "nothing known, nothing added")
+}
+
+func keys(m pcommon.Map) []string {
+	var keys []string
+	for k := range m.All() {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // Events of two containers and of the host become three resources, each

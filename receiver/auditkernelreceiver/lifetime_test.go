@@ -46,8 +46,7 @@ func TestNoRecordOutlivesItsBatch(t *testing.T) {
 				e := enrich.FromCoalesced(ev)
 				info := enricher.Enrich(&e)
 				lr := plog.NewLogRecord()
-				translate.Record(ev, recs, time.Time{}, opts, lr)
-				translate.Enrichment(&info, lr)
+				translate.EnrichedRecord(ev, recs, time.Time{}, opts, &info, lr)
 				want[sequence(lr)] = string(recordtest.Render(t, lr))
 			}
 			require.NotEmpty(t, want)

@@ -311,9 +311,10 @@ func convertBatch(batch []queuedEvent, opts translate.Options, enricher *enrich.
 			if evs[i] == nil {
 				continue
 			}
-			translate.Record(evs[i], batch[i].recs, batch[i].received, opts, records[i])
 			if infos != nil {
-				translate.Enrichment(&infos[i], records[i])
+				translate.EnrichedRecord(evs[i], batch[i].recs, batch[i].received, opts, &infos[i], records[i])
+			} else {
+				translate.Record(evs[i], batch[i].recs, batch[i].received, opts, records[i])
 			}
 			// The record holds strings only, none of the event's slices.
 			coalesce.Release(evs[i])
@@ -346,7 +347,6 @@ func (cfg *Config) translateOptions() translate.Options {
 		ResolveIDs:        cfg.ResolveIDs,
 		IncludeRawMessage: cfg.IncludeRawMessage,
 		IncludeWarnings:   cfg.IncludeWarnings,
-		Enrichment:        cfg.Enrich.enabled(),
 	}
 	cfg.ApplyOutput(&opts)
 	return opts
