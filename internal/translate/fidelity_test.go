@@ -111,6 +111,7 @@ func pipeline(t *testing.T, lines []string, opts Options) []map[string]any {
 		if opts.ResolveIDs {
 			coalesce.ResolveIDsWith(ev, goldenUsers, goldenGroups)
 		}
+		assertRecordsInData(t, ev, recs)
 		lr := plog.NewLogRecord()
 		Record(ev, recs, time.Unix(0, 0), opts, lr)
 		if n := lr.Attributes().Len(); n > attrCapacity(ev, opts) {

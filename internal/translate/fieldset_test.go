@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/elastic/go-libaudit/v2/aucoalesce"
 	"github.com/elastic/go-libaudit/v2/auparse"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/auditkernel/auditkernel/internal/coalesce"
 	"github.com/auditkernel/auditkernel/internal/record"
+	"github.com/auditkernel/auditkernel/internal/schema"
 )
 
 // translateLines translates the event of auditd log lines.
@@ -33,41 +35,78 @@ func translateLines(t *testing.T, lines ...string) map[string]any {
 	return lr.Attributes().AsRaw()
 }
 
-// putEventData puts each field once: Data's, then those of the records that
-// hold data and are not in Data, each from the first record that has it.
+// putEventData puts each field once: Data's, then, when coalescing may have
+// left some out of Data (a login's address moved to Source, a second
+// SYSCALL record), those of the records that hold data and are not in Data,
+// each from the first record that has it.
 func TestEventDataFirstRecordWins(t *testing.T) {
-	ev := &coalesce.Event{Data: []record.Field{{Key: "a", Value: "data"}}}
 	recs := []*record.Record{
 		{Type: auparse.AUDIT_USER, Fields: []record.Field{{Key: "a", Value: "first"}, {Key: "b", Value: "first"}}},
 		{Type: auparse.AUDIT_PATH, Fields: []record.Field{{Key: "c", Value: "path"}}},
 		{Type: auparse.AUDIT_USER, Fields: []record.Field{{Key: "b", Value: "second"}, {Key: "d", Value: "second"}, {Key: "pid", Value: "1"}}},
 	}
-	for _, layout := range []DataLayout{DataFlat, DataMap} {
-		var w attrWriter
-		w.putEventData(ev, recs, layout)
-		m := pcommon.NewMap()
-		w.b.UnsafeIntoMap(m)
-		got := m.AsRaw()
-		if layout == DataMap {
-			got = got["audit.kernel.data"].(map[string]any)
-		} else {
-			flat := map[string]any{}
-			for k, v := range got {
-				flat[strings.TrimPrefix(k, "audit.kernel.data.")] = v
+	syscall := &record.Record{Type: auparse.AUDIT_SYSCALL, Fields: []record.Field{{Key: "e", Value: "syscall"}}}
+	for _, c := range []struct {
+		name   string
+		source *aucoalesce.Address
+		recs   []*record.Record
+		want   map[string]any
+	}{
+		{"moved to Source", &aucoalesce.Address{IP: "10.0.0.1"}, recs, map[string]any{"a": "data", "b": "first", "d": "second"}},
+		{"second SYSCALL", nil, append([]*record.Record{syscall, syscall}, recs...), map[string]any{"a": "data", "b": "first", "d": "second", "e": "syscall"}},
+		{"nothing left out", nil, append([]*record.Record{syscall}, recs...), map[string]any{"a": "data"}},
+	} {
+		ev := &coalesce.Event{Data: []record.Field{{Key: "a", Value: "data"}}}
+		ev.Source = c.source
+		for _, layout := range []DataLayout{DataFlat, DataMap} {
+			var w attrWriter
+			w.putEventData(ev, c.recs, layout)
+			m := pcommon.NewMap()
+			w.b.UnsafeIntoMap(m)
+			got := m.AsRaw()
+			if layout == DataMap {
+				got = got["audit.kernel.data"].(map[string]any)
+			} else {
+				flat := map[string]any{}
+				for k, v := range got {
+					flat[strings.TrimPrefix(k, "audit.kernel.data.")] = v
+				}
+				got = flat
 			}
-			got = flat
+			assert.Equal(t, c.want, got, "%s, layout %d", c.name, layout)
 		}
-		assert.Equal(t, map[string]any{"a": "data", "b": "first", "d": "second"}, got, "layout %d", layout)
 	}
 }
 
-// An event with more keys than the table on the stack holds gets a larger one.
+// assertRecordsInData checks what recordsAddData relies on: unless it says
+// otherwise, every field of recs that holds data and has no attribute of
+// its own is in ev.Data.
+func assertRecordsInData(t *testing.T, ev *coalesce.Event, recs []*record.Record) {
+	t.Helper()
+	if recordsAddData(ev, recs) {
+		return
+	}
+	for _, rec := range recs {
+		if !holdsData(rec) {
+			continue
+		}
+		for _, f := range rec.Fields {
+			if _, ok := record.Lookup(ev.Data, f.Key); !ok && !schema.RepresentedElsewhere(f.Key) {
+				t.Errorf("sequence %d: %s of %v is not in Data", ev.Sequence, f.Key, rec.Type)
+			}
+		}
+	}
+}
+
+// An event with more keys than the table on the stack holds gets a larger
+// one (a login, whose address coalescing moves out of Data).
 func TestEventDataManyFields(t *testing.T) {
 	var fields strings.Builder
 	for i := range 3 * stackKeys {
 		fmt.Fprintf(&fields, " f%d=%d", i, i)
 	}
-	attrs := translateLines(t, `type=USER msg=audit(1.000:9): pid=10 uid=0 auid=0 ses=1 msg='op=x`+fields.String()+` res=success'`)
+	attrs := translateLines(t, `type=USER_LOGIN msg=audit(1.000:9): pid=10 uid=0 auid=0 ses=1 msg='op=login addr=10.0.0.1`+fields.String()+` res=success'`)
+	assert.Equal(t, "10.0.0.1", attrs["audit.kernel.data.addr"])
 	for i := range 3 * stackKeys {
 		assert.Equal(t, strconv.Itoa(i), attrs[fmt.Sprintf("audit.kernel.data.f%d", i)], "f%d", i)
 	}

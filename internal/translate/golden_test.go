@@ -77,6 +77,7 @@ func translatedStream(t *testing.T, name string, opts Options) plog.LogRecordSli
 	for _, recs := range recordtest.Events(t, name) {
 		ev, err := Normalize(recs, opts.ResolveIDs)
 		require.NoError(t, err)
+		assertRecordsInData(t, ev, recs)
 		lr := records.AppendEmpty()
 		Record(ev, recs, time.Unix(0, 0), opts, lr)
 		// A smaller bound would regrow the attribute map, costing time, not output.

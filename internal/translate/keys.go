@@ -20,10 +20,10 @@ const maxCachedKeys = 4096
 // the recorded mixed stream (BenchmarkStages/translate). Lookups read an
 // immutable table through an atomic pointer and a miss copies it: after the
 // first events every lookup hits. The table is probed with the parser's key
-// hash, which putEventData computes anyway for its seenKeys, in place of a
-// Go map: a map lookup (hash, probe, compare) cost some 180 instructions, a
-// probe of this table 85, which took 1.3% off the userspace path's
-// instructions (callgrind, recorded mixed stream).
+// hash (record.HashKey) in place of a Go map: a map lookup (hash, probe,
+// compare) cost some 180 instructions, a probe of this table 85, which took
+// 1.3% off the userspace path's instructions (callgrind, recorded mixed
+// stream).
 type keyCache struct {
 	table atomic.Pointer[keyTable]
 	mu    sync.Mutex // serializes the copies on a miss
@@ -40,10 +40,8 @@ type keyTable struct {
 
 type keySlot struct{ field, key string }
 
-func (c *keyCache) key(field string) string { return c.keyHashed(field, record.HashKey(field)) }
-
-// keyHashed is key for a field whose hash (record.HashKey) is h.
-func (c *keyCache) keyHashed(field string, h uint32) string {
+func (c *keyCache) key(field string) string {
+	h := record.HashKey(field)
 	if t := c.table.Load(); t != nil {
 		if key, ok := t.lookup(field, h); ok {
 			return key
