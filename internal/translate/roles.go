@@ -54,10 +54,13 @@ func (w *attrWriter) putRoles(ev *coalesce.Event) {
 		}
 	}
 
-	// The process's own credentials, on the records that carry them.
-	w.putCredential(ev, "euid", schema.ProcessUserID, schema.ProcessUserName)
-	w.putCredential(ev, "uid", schema.ProcessRealID, schema.ProcessRealName)
-	w.putCredential(ev, "suid", schema.ProcessSavedID, schema.ProcessSavedName)
+	// The process's own credentials, only on the records that have euid,
+	// which the kernel writes with uid and suid.
+	if _, hasEUID := record.Lookup(ev.IDs, "euid"); hasEUID {
+		w.putCredential(ev, "euid", schema.ProcessUserID, schema.ProcessUserName)
+		w.putCredential(ev, "uid", schema.ProcessRealID, schema.ProcessRealName)
+		w.putCredential(ev, "suid", schema.ProcessSavedID, schema.ProcessSavedName)
+	}
 }
 
 func (w *attrWriter) putEntity(idKey, nameKey string, e aucoalesce.ECSEntityData) {
@@ -67,13 +70,9 @@ func (w *attrWriter) putEntity(idKey, nameKey string, e aucoalesce.ECSEntityData
 	w.putStr(nameKey, e.Name)
 }
 
-// putCredential puts the numeric id of the process credential field (only
-// on records that have euid, which the kernel writes with uid and suid) and
-// its name when resolved.
+// putCredential puts the numeric id of the process credential field and its
+// name when resolved.
 func (w *attrWriter) putCredential(ev *coalesce.Event, field, idKey, nameKey string) {
-	if _, hasEUID := record.Lookup(ev.IDs, "euid"); !hasEUID {
-		return
-	}
 	id, _ := record.Lookup(ev.IDs, field)
 	w.putInt(idKey, id)
 	name, _ := record.Lookup(ev.Names, field)
