@@ -387,10 +387,31 @@ func (w *attrWriter) putStrings(key string, values []string) {
 	}
 }
 
+// putInt puts a decimal integer value (strconv.ParseInt's, base 10); a value
+// that is not one is left out.
 func (w *attrWriter) putInt(key, value string) {
-	if n, err := strconv.ParseInt(value, 10, 64); err == nil {
+	if n, ok := parseInt(value); ok {
 		w.b.AppendEmpty(key).SetInt(n)
 	}
+}
+
+// parseInt is strconv.ParseInt(s, 10, 64) with its error as a bool, and a
+// fast path for what ids, pids and ports are: up to 18 digits, which cannot
+// overflow. strconv.ParseInt cost 170 instructions a call, 900 per event of
+// the userspace path (callgrind, recorded mixed stream).
+func parseInt(s string) (int64, bool) {
+	var n int64
+	digits := len(s) > 0 && len(s) <= 18
+	for i := 0; digits && i < len(s); i++ {
+		d := s[i] - '0'
+		digits = d <= 9
+		n = n*10 + int64(d)
+	}
+	if digits {
+		return n, true
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
 }
 
 // putSemanticConventions adds the OpenTelemetry semantic-convention
