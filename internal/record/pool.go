@@ -3,9 +3,10 @@
 package record
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/auditkernel/auditkernel/internal/freelist"
 )
 
 // Records are reused, and so is the storage of their fields: a record and
@@ -30,75 +31,25 @@ import (
 // record keeps its storage in the free list until newRecord takes the record.
 //
 // As a sync.Pool gives back what stays unused through a GC cycle, so do the
-// free lists (trimAtGC): idle, their memory goes back to the GC within two
-// cycles. Under load, they hold at most maxFree records (216 B each, zeroed)
-// with their storage, and maxFree storages apart, of a few dozen fields
-// each: room for a batch of the receiver's pipeline (1024 events of ~6
-// records), which it releases at once.
+// free lists (trimmed at every GC): idle, their memory goes back to the GC
+// within two cycles. Under load, they hold at most freelist.Max records
+// (216 B each, zeroed) with their storage, and freelist.Max storages apart,
+// of a few dozen fields each: room for a batch of the receiver's pipeline
+// (1024 events of ~6 records), which it releases at once.
 var free struct {
 	sync.Mutex
-	recs   freeList[Record]
-	stores freeList[fieldStore]
+	recs   freelist.List[Record]
+	stores freelist.List[fieldStore]
 }
 
-const maxFree = 8192
-
-// freeList is a stack of released entries. low is the least length it had
-// since the last trim: the entries below it were not taken since.
-type freeList[T any] struct {
-	items []*T
-	low   int
-}
-
-// take returns the entry put last, nil if there is none.
-func (l *freeList[T]) take() *T {
-	n := len(l.items) - 1
-	if n < 0 {
-		return nil
-	}
-	x := l.items[n]
-	l.items[n] = nil
-	l.items = l.items[:n]
-	l.low = min(l.low, n)
-	return x
-}
-
-// put adds x, unless the list is full.
-func (l *freeList[T]) put(x *T) {
-	if len(l.items) < maxFree {
-		l.items = append(l.items, x)
-	}
-}
-
-// trim drops the entries not taken since the last trim.
-func (l *freeList[T]) trim() {
-	n := copy(l.items, l.items[l.low:])
-	clear(l.items[n:])
-	l.items = l.items[:n]
-	if n == 0 {
-		l.items = nil
-	}
-	l.low = n
-}
-
-func init() { trimAtGC() }
-
-// trimAtGC trims the free lists after the next GC cycle, and again after
-// every one: a cleanup runs once the GC finds its object unreachable.
-func trimAtGC() {
-	runtime.AddCleanup(new(gcTick), func(struct{}) {
+func init() {
+	freelist.AtEveryGC(func() {
 		free.Lock()
-		free.recs.trim()
-		free.stores.trim()
+		free.recs.Trim()
+		free.stores.Trim()
 		free.Unlock()
-		trimAtGC()
-	}, struct{}{})
+	})
 }
-
-// gcTick is an object for the GC to find unreachable. It holds a pointer so
-// that it is not a tiny allocation, which may share its memory (and so its
-// lifetime) with others.
-type gcTick struct{ _ *byte }
 
 // fieldStore is reusable storage for a record's fields. The length of fields
 // is how much of it the record uses: all that Release has to clear.
@@ -120,9 +71,9 @@ const Poison = "\x00released-record"
 // newRecord returns a zeroed record, a released one if there is one.
 func newRecord() *Record {
 	free.Lock()
-	r := free.recs.take()
+	r := free.recs.Take()
 	if r != nil && r.store != nil {
-		free.stores.put(r.store)
+		free.stores.Put(r.store)
 	}
 	free.Unlock()
 	if r == nil {
@@ -135,7 +86,7 @@ func newRecord() *Record {
 // newStore returns empty field storage, a released one if there is one.
 func newStore() *fieldStore {
 	free.Lock()
-	s := free.stores.take()
+	s := free.stores.Take()
 	free.Unlock()
 	if s == nil {
 		s = new(fieldStore)
@@ -179,7 +130,7 @@ func Release(recs []*Record) {
 	free.Lock()
 	for i, r := range recs {
 		if r != nil {
-			free.recs.put(r)
+			free.recs.Put(r)
 		}
 		recs[i] = nil
 	}

@@ -141,7 +141,7 @@ func TestFreeListsTrimmedAtGC(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		runtime.GC()
 		free.Lock()
-		n := len(free.recs.items) + len(free.stores.items)
+		n := free.recs.Len() + free.stores.Len()
 		free.Unlock()
 		if n == 0 {
 			return
