@@ -57,7 +57,7 @@ func (r *Record) ParseFields() {
 	// Every value is a piece of msg cut next to an ASCII byte, which keeps
 	// valid UTF-8 valid, or decoded from hex, which fs checked. One pass over
 	// the text replaces a check per value downstream.
-	r.ValidUTF8 = !fs.invalidUTF8 && utf8.ValidString(msg)
+	r.ValidUTF8 = !fs.invalidUTF8 && (longASCII(msg) || utf8.ValidString(msg))
 	// Taken from store, not fs: the escape analysis does not tell the
 	// parts of fs apart, and a slice of fs stored in r would move the
 	// index array to the heap.

@@ -35,7 +35,7 @@ type fieldSet struct {
 // decoded returns s, a value decoded from hex, noting whether it is valid
 // UTF-8: decoding is the only way a value of a valid text becomes invalid.
 func (fs *fieldSet) decoded(s string) string {
-	if !utf8.ValidString(s) {
+	if !longASCII(s) && !utf8.ValidString(s) {
 		fs.invalidUTF8 = true
 	}
 	return s
