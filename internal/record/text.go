@@ -63,3 +63,13 @@ func load64(s string) uint64 {
 	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
+
+// lanes01 has 1 in each byte of a word.
+const lanes01 = 0x0101010101010101
+
+// zeroBytes returns w with the high bit of each byte that is zero set, and
+// all other bits clear. No byte carries into the next.
+func zeroBytes(w uint64) uint64 {
+	const low7 = 0x7f * lanes01
+	return ^((w&low7 + low7) | w) &^ low7
+}
