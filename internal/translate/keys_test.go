@@ -66,3 +66,27 @@ func TestKeyCacheKeepsOnlyTheFieldsBytes(t *testing.T) {
 	_, ok := cached(&c)["comm"]
 	assert.True(t, ok, "the cached name does not alias the record's buffer")
 }
+
+// TestKeyCacheTellsFieldsApart asks for fields of every length up to past
+// where the cache stops comparing them as words, differing in one byte, NUL
+// included, or in their length only.
+func TestKeyCacheTellsFieldsApart(t *testing.T) {
+	c := keyCache{build: prefixed("p.")}
+	var fields []string
+	for n := range 12 {
+		base := []byte("abcdefghijkl"[:n])
+		fields = append(fields, string(base), string(append(base, 0)))
+		for i := range n {
+			for _, b := range []byte{0, 'z'} {
+				f := []byte(string(base))
+				f[i] = b
+				fields = append(fields, string(f))
+			}
+		}
+	}
+	for range 2 { // cached the second time
+		for _, f := range fields {
+			require.Equal(t, "p."+f, c.key(f))
+		}
+	}
+}
