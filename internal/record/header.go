@@ -37,7 +37,8 @@ func ParseHeader(typ auparse.AuditMessageType, data []byte) (*Record, error) {
 	// prefix, which is cheaper to check than to search for (measured:
 	// parse_header 8.03k -> 7.87k instructions/event).
 	start := len("audit")
-	if len(msg) <= start || string(msg[:start+1]) != "audit(" {
+	prefixed := len(msg) > start && string(msg[:start+1]) == "audit("
+	if !prefixed {
 		if start = bytes.IndexByte(msg, '('); start < 0 {
 			return nil, errInvalidHeader
 		}
@@ -57,7 +58,7 @@ func ParseHeader(typ auparse.AuditMessageType, data []byte) (*Record, error) {
 	r.Sequence = seq
 	r.Raw = string(msg)
 	r.offset = offset
-	r.skip = headerSkip(msg, offset, start, end)
+	r.skip = headerSkip(msg, offset, start, end, prefixed)
 	return r, nil
 }
 
@@ -68,17 +69,22 @@ func asciiAboveSpace(c byte) bool { return ' ' < c && c < utf8.RuneSelf }
 // headerSkip returns how many bytes from offset on cannot start a key=value
 // pair: those up to the header's ')' at end, provided that no '=' precedes
 // its '(' at start. Then no key can be followed by '=' there, since the
-// numbers in the header have none.
-func headerSkip(msg []byte, offset, start, end int) int {
+// numbers in the header have none. prefixed tells that msg starts with
+// "audit(", whose '(' is at start: then no '=' precedes it, without looking
+// (measured: ParseHeader 966 -> 764 instructions/event on the userspace
+// path).
+func headerSkip(msg []byte, offset, start, end int, prefixed bool) int {
 	if offset < 0 {
 		return 0
 	}
-	// A loop, not bytes.IndexByte: the bytes before the '(' are "audit"
-	// but for the first, and a call costs more than looking at them
-	// (measured: parse_header 8.44k -> 8.33k instructions/event).
-	for i := offset; i < start; i++ {
-		if msg[i] == '=' {
-			return 0
+	if !prefixed {
+		// A loop, not bytes.IndexByte: the bytes before the '(' are
+		// few, and a call costs more than looking at them (measured:
+		// parse_header 8.44k -> 8.33k instructions/event).
+		for i := offset; i < start; i++ {
+			if msg[i] == '=' {
+				return 0
+			}
 		}
 	}
 	return max(end+1-offset, 0)
