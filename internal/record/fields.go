@@ -34,12 +34,13 @@ func (r *Record) ParseFields() {
 	// adds a few more. The fields are worked on in place in the pooled
 	// storage that the record keeps, so there is neither a stack array to
 	// zero nor a copy to make (measured: ~1.8k fewer instructions/event of
-	// the ~41k of parse_fields). The index stays on the stack, in an array
-	// of the least of three sizes that fits the room: 64 (the largest
-	// SYSCALL records have some 40 fields), 32 (PATH records) or 8
-	// (PROCTITLE, CWD and such). Zeroing the largest array for every record cost 1.02k
-	// instructions per event of ParseFields' own, this 0.79k (callgrind,
-	// userspace path, recorded mixed stream).
+	// the ~41k of parse_fields). The index stays on the stack, in the
+	// smallest of three arrays (16, 64 or 128 slots) that fits the room:
+	// enough for records of about 8 fields (PROCTITLE, CWD and such), 32
+	// (PATH) or 64 (the largest SYSCALL records have some 40). Zeroing the
+	// largest array for every record cost 1.02k instructions per event of
+	// ParseFields' own, this 0.79k (callgrind, userspace path, recorded
+	// mixed stream).
 	room := strings.Count(msg, "=") + maxAdded(r.Type)
 	store := newStore()
 	if cap(store.fields) < room {
