@@ -62,7 +62,8 @@ DEB_ARCH := $(shell $(GO) env GOARCH)
 DEB := $(BUILD_DIR)/$(DISTRO)_$(VERSION)_$(DEB_ARCH).deb
 
 # Inputs of the distro: every Go source of the root module (the receiver), its
-# go.mod/go.sum, the ocb manifest and the PGO profile. _build, bin and tools are not part of it.
+# go.mod/go.sum, the ocb manifest and the PGO profile. _build, bin and tools are
+# not part of it.
 GO_SOURCES := $(shell find . -type f -name '*.go' -not -name '*_test.go' -not -path './_build/*' -not -path './bin/*' -not -path './tools/*' -not -path './.git/*' 2>/dev/null)
 
 .DEFAULT_GOAL := otelcol
@@ -165,7 +166,6 @@ test: deps
 bench-smoke:
 	$(GO) test -short -run '^$$' -bench . -benchtime=100x ./receiver/... ./internal/enrich/
 
-# The Go benchmarks with enough iterations for stable figures.
 # The profile of PGO_PROFILE: 20 s of the userspace path's benchmark, built
 # without a profile, with the GOGC that the systemd unit sets.
 .PHONY: pgo-profile
@@ -175,6 +175,7 @@ pgo-profile:
 	cd receiver/auditkernelreceiver && GOGC=400 $(CURDIR)/$(BUILD_DIR)/pgo.test -test.run '^$$' \
 		-test.bench 'UserspacePath/enrich=on$$' -test.benchtime 20s -test.cpuprofile $(CURDIR)/$(PGO_PROFILE)
 
+# The Go benchmarks with enough iterations for stable figures.
 .PHONY: bench
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime=3s -count=1 ./receiver/... ./internal/enrich/
