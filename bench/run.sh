@@ -58,6 +58,8 @@ exec 9>/tmp/auditkernel-kernel-tests.lock
 flock 9
 
 WORK=$(mktemp -d /tmp/auditkernel-bench.XXXXXX)
+# Until the kernel's state is saved (restore, below), there is only WORK to remove.
+trap 'rm -rf "$WORK"' EXIT
 gcc -O2 -Wall -o "$WORK/loadgen" bench/loadgen.c
 gcc -O2 -Wall -o "$WORK/rawreader" bench/rawreader.c
 MARKER=$WORK/marker
