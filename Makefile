@@ -180,6 +180,13 @@ pgo-profile:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime=3s -count=1 ./receiver/... ./internal/enrich/
 
+# Instructions per event of one stage benchmark under valgrind (callgrind), with
+# the toolchain and profile of the distribution: deterministic where wall time
+# is not. BENCH, GOGC, ITERATIONS, PGO and BY_OWNER=1 as in the script.
+.PHONY: bench-instructions
+bench-instructions:
+	bench/instructions.sh
+
 # The end-to-end load benchmark against the real kernel (root; minutes; see
 # bench/RESULTS.md). Not part of `make test`.
 .PHONY: bench-e2e
