@@ -4,7 +4,8 @@
 # of its parser and coalescer (FuzzParseDifferential, FuzzCoalesceDifferential:
 # identity with go-libaudit; FuzzParseLine: auditd log lines; FuzzPooledParse,
 # FuzzPooledCoalesce: the same identity after reusing a released record or
-# event) and of its reassembler (FuzzReassembler) with `go test -fuzz`, one
+# event; FuzzParseInt, FuzzParseHex: the number parsers' fast paths against
+# strconv) and of its reassembler (FuzzReassembler) with `go test -fuzz`, one
 # after the other, for FUZZTIME each.
 #
 # Usage: fuzz.sh [FUZZTIME]   (default 10m; `make fuzz-smoke` passes a few seconds)

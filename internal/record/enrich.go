@@ -214,7 +214,7 @@ func (fs *fieldSet) syscall() error {
 	if !ok {
 		return notFound(keyArch)
 	}
-	arch, err := strconv.ParseInt(fs.fields[i].Value, 16, 64)
+	arch, err := parseHex64(fs.fields[i].Value)
 	if err != nil {
 		return fmt.Errorf("failed to parse arch: %w", err)
 	}

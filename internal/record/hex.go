@@ -226,28 +226,6 @@ func sizeError(family string, size int) error {
 	return fmt.Errorf("invalid socket address size family=%s: %d", family, size)
 }
 
-// hexToDec is strconv.ParseInt(h, 16, 32), which auparse uses for sockaddr
-// numbers (so a sign is accepted), with a fast path for plain hex digits.
-func hexToDec(h string) (int32, error) {
-	if len(h) > 0 && len(h) < 8 {
-		var n int32
-		for i := 0; i < len(h); i++ {
-			d, ok := hexDigit(h[i])
-			if !ok {
-				return parseHex32(h)
-			}
-			n = n<<4 | int32(d)
-		}
-		return n, nil
-	}
-	return parseHex32(h)
-}
-
-func parseHex32(h string) (int32, error) {
-	n, err := strconv.ParseInt(h, 16, 32)
-	return int32(n), err
-}
-
 func hexDigit(c byte) (byte, bool) {
 	switch {
 	case '0' <= c && c <= '9':

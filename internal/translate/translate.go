@@ -11,7 +11,6 @@ package translate // import "github.com/auditkernel/auditkernel/internal/transla
 import (
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -390,28 +389,9 @@ func (w *attrWriter) putStrings(key string, values []string) {
 // putInt puts a decimal integer value (strconv.ParseInt's, base 10); a value
 // that is not one is left out.
 func (w *attrWriter) putInt(key, value string) {
-	if n, ok := parseInt(value); ok {
+	if n, ok := record.ParseInt(value); ok {
 		w.b.AppendEmpty(key).SetInt(n)
 	}
-}
-
-// parseInt is strconv.ParseInt(s, 10, 64) with its error as a bool, and a
-// fast path for what ids, pids and ports are: up to 18 digits, which cannot
-// overflow. strconv.ParseInt cost 170 instructions a call, 900 per event of
-// the userspace path (callgrind, recorded mixed stream).
-func parseInt(s string) (int64, bool) {
-	var n int64
-	digits := len(s) > 0 && len(s) <= 18
-	for i := 0; digits && i < len(s); i++ {
-		d := s[i] - '0'
-		digits = d <= 9
-		n = n*10 + int64(d)
-	}
-	if digits {
-		return n, true
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil
 }
 
 // putSemanticConventions adds the OpenTelemetry semantic-convention
