@@ -181,8 +181,9 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime=3s -count=1 ./receiver/... ./internal/enrich/
 
 # Instructions per event of one stage benchmark under valgrind (callgrind), with
-# the toolchain and profile of the distribution: deterministic where wall time
-# is not. BENCH, GOGC, ITERATIONS, PGO and BY_OWNER=1 as in the script.
+# the toolchain and profile of the distribution: deterministic with GOGC=off,
+# where wall time is not. BENCH, GOGC, ITERATIONS, PGO and BY_OWNER=1 as in the
+# script.
 .PHONY: bench-instructions
 bench-instructions:
 	bench/instructions.sh

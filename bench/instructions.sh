@@ -33,6 +33,7 @@ fi
 read -r N1 N2 <<<"$ITERATIONS"
 PGO=${PGO:-pgo/auditkernel.pprof}
 BY_OWNER=${BY_OWNER:-0}
+go="${GO:-go}"
 
 if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then
 	if [ "$(id -u)" -ne 0 ]; then
@@ -47,7 +48,7 @@ WORK=$(mktemp -d /tmp/auditkernel-instructions.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 pgo=$PGO
 if [ "$PGO" != off ]; then pgo=$(realpath "$PGO"); fi
-go test -c -pgo="$pgo" -o "$WORK/stages.test" ./receiver/auditkernelreceiver
+"$go" test -c -pgo="$pgo" -o "$WORK/stages.test" ./receiver/auditkernelreceiver
 
 # The benchmarks read their recorded streams relative to the package. No
 # asynchronous preemption: its signals would make runs differ. No RDTSCP,
@@ -74,7 +75,7 @@ events=$(awk '/^Benchmark/ { for (i = 2; i < NF; i++) { if ($(i+1) == "ns/op") o
 total() { awk '/^(summary|totals):/ { print $2; exit }' "$1"; }
 ir1=$(total "$WORK/cg.$N1")
 ir2=$(total "$WORK/cg.$N2")
-echo "$BENCH, $(go env GOVERSION), GOGC=$GOGC, PGO=$PGO, iterations $N1 and $N2 of $events events:"
+echo "$BENCH, $("$go" env GOVERSION), GOGC=$GOGC, PGO=$PGO, iterations $N1 and $N2 of $events events:"
 awk -v a="$ir1" -v b="$ir2" -v n="$((N2 - N1))" -v e="$events" \
 	'BEGIN { printf "%.0f instructions per event\n", (b - a) / n / e }'
 
