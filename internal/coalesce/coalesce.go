@@ -37,9 +37,9 @@ var (
 // is ignored. It returns an error if no records remain, or if there are
 // several and none is a SYSCALL.
 //
-// Coalesce does not modify recs. The event's Paths are the PATH records'
-// Fields and its Tags the subject record's Tags, as in aucoalesce, so they
-// must be treated as read-only; its other slices belong to the event. Its
+// Coalesce does not modify recs. The event's Paths are the PATH records and
+// its Tags the subject record's Tags, as in aucoalesce, so they must be
+// treated as read-only; its other slices belong to the event. Its
 // Net may be shared between events and must not be modified. Warnings may
 // hold error values shared between events.
 func Coalesce(recs []*record.Record) (*Event, error) {
@@ -92,7 +92,7 @@ func coalesceCompound(recs []*record.Record) (*Event, error) {
 		case auparse.AUDIT_EXECVE:
 			extra++
 		default:
-			extra += len(r.Fields)
+			extra += r.NumFields()
 		}
 	}
 
@@ -145,13 +145,13 @@ func newEvent(head, subj *record.Record, extra int) *Event {
 	// (callgrind); either change alone measured no better.
 	var small [64]subjectClass // a SYSCALL record has about 30 fields
 	classes := small[:]
-	if len(subj.Fields) > len(small) {
-		classes = make([]subjectClass, len(subj.Fields))
+	if subj.NumFields() > len(small) {
+		classes = make([]subjectClass, subj.NumFields())
 	}
-	classes = classes[:len(subj.Fields)]
+	classes = classes[:subj.NumFields()]
 	nData, nIDs, nLabels := extra, 0, 0
 	for i := range classes {
-		switch k := subj.Fields[i].Key; {
+		switch k := subj.Key(i); {
 		case k == "result":
 			classes[i] = resultField
 		case k == "ses":
@@ -175,7 +175,7 @@ func newEvent(head, subj *record.Record, extra int) *Event {
 	d, id, label := 0, nData, nData+2*nIDs
 	ev.Result = "unknown"
 	for i, c := range classes {
-		f := subj.Fields[i]
+		f := subj.Field(i)
 		switch c {
 		case resultField:
 			ev.Result = f.Value
@@ -222,13 +222,13 @@ const (
 	sesField                        // Session
 )
 
-// addPath appends the PATH record's fields to Paths.
+// addPath appends the PATH record to Paths.
 func addPath(ev *Event, r *record.Record) {
 	if r.Err != nil {
 		ev.Warnings = append(ev.Warnings, fmt.Errorf("failed to parse PATH message: %w", r.Err))
 		return
 	}
-	ev.Paths = append(ev.Paths, r.Fields)
+	ev.Paths = append(ev.Paths, r)
 }
 
 // Directions shared by all events, saving an allocation per socket event.
@@ -251,7 +251,8 @@ func addSockaddr(ev *Event, r *record.Record) {
 	}
 
 	var ip, port, path string
-	for _, f := range r.Fields {
+	for i := range r.NumFields() {
+		f := r.Field(i)
 		ev.set(socketKey(f.Key), f.Value)
 		switch f.Key {
 		case "addr":
@@ -325,12 +326,12 @@ func addExecve(ev *Event, r *record.Record) {
 
 	// Keys are unique, so count args filled means none is missing. There
 	// cannot be count args if count exceeds the number of fields.
-	if count < uint64(len(r.Fields)) {
+	if count < uint64(r.NumFields()) {
 		args := make([]string, count)
 		filled := uint64(0)
-		for _, f := range r.Fields {
-			if i, ok := argIndex(f.Key); ok && i < count {
-				args[i] = f.Value
+		for j := range r.NumFields() {
+			if i, ok := argIndex(r.Key(j)); ok && i < count {
+				args[i] = r.Field(j).Value
 				filled++
 			}
 		}
@@ -346,9 +347,9 @@ func addExecve(ev *Event, r *record.Record) {
 // the caller knows there is one. With f fields there are at most f-1 args, so
 // one of 0..f is missing and larger indexes need not be tracked.
 func firstMissingArg(r *record.Record, count uint64) uint64 {
-	seen := make([]bool, min(count, uint64(len(r.Fields))+1))
-	for _, f := range r.Fields {
-		if i, ok := argIndex(f.Key); ok && i < uint64(len(seen)) {
+	seen := make([]bool, min(count, uint64(r.NumFields())+1))
+	for j := range r.NumFields() {
+		if i, ok := argIndex(r.Key(j)); ok && i < uint64(len(seen)) {
 			seen[i] = true
 		}
 	}
@@ -389,7 +390,8 @@ func addFields(ev *Event, r *record.Record) {
 		}
 		ev.keys.built = true
 	}
-	for _, f := range r.Fields {
+	for i := range r.NumFields() {
+		f := r.Field(i)
 		if ev.keys.mayHave(f.Key) && record.Index(ev.Data, f.Key) >= 0 {
 			ev.Warnings = append(ev.Warnings, fmt.Errorf("duplicate key (%v) from %v message", f.Key, r.Type))
 			continue

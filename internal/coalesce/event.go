@@ -26,8 +26,8 @@ type Event struct {
 	Names []record.Field
 	// SubjectSELinux is User.SELinux.
 	SubjectSELinux []record.Field
-	// Paths is Paths: each PATH record's fields, shared with the record.
-	Paths [][]record.Field
+	// Paths is Paths: the PATH records, whose fields are the paths'.
+	Paths []*record.Record
 	// FileSELinux is File.SELinux; set only when File is.
 	FileSELinux []record.Field
 
@@ -35,7 +35,7 @@ type Event struct {
 	// SubjectSELinux and Paths are carved from, kept by Release for reuse,
 	// and file is what File points to when set.
 	fields []record.Field
-	paths  [][]record.Field
+	paths  []*record.Record
 	file   aucoalesce.File
 	// keys is a filter over Data's keys while Coalesce adds fields.
 	keys keyFilter

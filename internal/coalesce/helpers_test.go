@@ -75,9 +75,11 @@ func toRecord(msg *auparse.AuditMessage) *record.Record {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
+		fields := make([]record.Field, 0, len(keys))
 		for _, k := range keys {
-			r.Fields = append(r.Fields, record.Field{Key: k, Value: data[k]})
+			fields = append(fields, record.Field{Key: k, Value: data[k]})
 		}
+		r.SetFields(fields)
 	}
 	return r
 }
@@ -90,13 +92,26 @@ func toRecords(msgs []*auparse.AuditMessage) []*record.Record {
 	return recs
 }
 
-// cloneRecords deep-copies recs so that a later comparison detects writes.
-func cloneRecords(recs []*record.Record) []record.Record {
-	out := make([]record.Record, len(recs))
+// recordState is what a record holds, copied. A record.Record value shares
+// its fields' storage with the record, so a write to the fields shows only
+// in Fields.
+type recordState struct {
+	Record record.Record
+	Fields []record.Field
+}
+
+// snapshot copies what r holds, for a later comparison to detect writes.
+func snapshot(r *record.Record) recordState {
+	s := recordState{Record: *r, Fields: r.AppendFields(nil)}
+	s.Record.Tags = slices.Clone(r.Tags)
+	return s
+}
+
+// cloneRecords snapshots recs so that a later comparison detects writes.
+func cloneRecords(recs []*record.Record) []recordState {
+	out := make([]recordState, len(recs))
 	for i, r := range recs {
-		out[i] = *r
-		out[i].Fields = slices.Clone(r.Fields)
-		out[i].Tags = slices.Clone(r.Tags)
+		out[i] = snapshot(r)
 	}
 	return out
 }
@@ -154,8 +169,8 @@ func differential(tb testing.TB, lines []string, edit editFunc) (*aucoalesce.Eve
 	}
 
 	for i, r := range recs {
-		if !reflect.DeepEqual(*r, before[i]) {
-			tb.Errorf("record %d modified:\n got %#v\nwant %#v", i, *r, before[i])
+		if now := snapshot(r); !reflect.DeepEqual(now, before[i]) {
+			tb.Errorf("record %d modified:\n got %#v\nwant %#v", i, now, before[i])
 		}
 	}
 	return view, gotErr
@@ -178,7 +193,7 @@ func libauditView(ev *Event) *aucoalesce.Event {
 	if ev.Paths != nil {
 		out.Paths = make([]map[string]string, len(ev.Paths))
 		for i, p := range ev.Paths {
-			out.Paths[i] = toMap(p)
+			out.Paths[i] = toMap(p.AppendFields(nil))
 		}
 	}
 	if ev.File != nil {
@@ -217,7 +232,7 @@ func checkSlices(tb testing.TB, ev *Event) {
 		"SubjectSELinux": ev.SubjectSELinux, "FileSELinux": ev.FileSELinux,
 	}
 	for i, p := range ev.Paths {
-		sets[fmt.Sprintf("Paths[%d]", i)] = p
+		sets[fmt.Sprintf("Paths[%d]", i)] = p.AppendFields(nil)
 	}
 	for name, fields := range sets {
 		seen := make(map[string]bool, len(fields))

@@ -278,7 +278,7 @@ func setFileObject(ev *Event, pathIndexHint int) error {
 	}
 	path := ev.Paths[pathIndex]
 	for _, p := range ev.Paths[pathIndex:] {
-		if nt, _ := record.Lookup(p, "nametype"); nt != "PARENT" && nt != "UNKNOWN" {
+		if nt, _ := p.Get("nametype"); nt != "PARENT" && nt != "UNKNOWN" {
 			path = p
 			break
 		}
@@ -289,8 +289,8 @@ func setFileObject(ev *Event, pathIndexHint int) error {
 		hasName, hasMode                    bool
 		nLabels                             int
 	)
-	for _, f := range path {
-		switch f.Key {
+	for i := range path.NumFields() {
+		switch f := path.Field(i); f.Key {
 		case "name":
 			name, hasName = f.Value, true
 		case "inode":
@@ -351,8 +351,8 @@ func setFileObject(ev *Event, pathIndexHint int) error {
 	if nLabels > 0 {
 		// PATH keys are unique, so the labels are too.
 		ev.FileSELinux = make([]record.Field, 0, nLabels)
-		for _, f := range path {
-			if strings.HasPrefix(f.Key, "obj_") {
+		for i := range path.NumFields() {
+			if f := path.Field(i); strings.HasPrefix(f.Key, "obj_") {
 				ev.FileSELinux = append(ev.FileSELinux, record.Field{Key: f.Key[len("obj_"):], Value: f.Value})
 			}
 		}

@@ -63,9 +63,9 @@ func (ev *Event) takeFields(n int) []record.Field {
 
 // takePaths returns an empty slice with room for n paths, capped at n so
 // that ev.paths' length bounds what the event writes, as in takeFields.
-func (ev *Event) takePaths(n int) [][]record.Field {
+func (ev *Event) takePaths(n int) []*record.Record {
 	if cap(ev.paths) < n {
-		ev.paths = make([][]record.Field, n)
+		ev.paths = make([]*record.Record, n)
 	}
 	ev.paths = ev.paths[:n]
 	return ev.paths[:0:n]

@@ -88,9 +88,9 @@ func (fs *fieldSet) enrich(r *Record) error {
 // unsetID replaces the two spellings of an unset id with "unset".
 func (fs *fieldSet) unsetID(key name) {
 	if i, _, ok := fs.get(key); ok {
-		switch fs.fields[i].Value {
+		switch fs.val(i) {
 		case "4294967295", "-1":
-			fs.fields[i].Value = "unset"
+			fs.set(i, "unset")
 		}
 	}
 }
@@ -102,7 +102,7 @@ func (fs *fieldSet) selinuxContext(key name, names *[5]name) {
 	if !ok {
 		return
 	}
-	v := fs.fields[i].Value
+	v := fs.val(i)
 	fs.del(i)
 	n := 0
 	for ; n < len(names)-1; n++ {
@@ -125,7 +125,7 @@ func (fs *fieldSet) result() {
 			return
 		}
 	}
-	v := strings.ToLower(fs.fields[i].Value)
+	v := strings.ToLower(fs.val(i))
 	fs.del(i)
 	if v == "yes" || v == "1" || strings.HasPrefix(v, "suc") {
 		fs.add(keyResult, "success")
@@ -140,12 +140,12 @@ func (fs *fieldSet) exitName() {
 	if !ok {
 		return
 	}
-	code, err := strconv.Atoi(fs.fields[i].Value)
+	code, err := strconv.Atoi(fs.val(i))
 	if err != nil || code >= 0 {
 		return
 	}
 	if name, ok := auparse.AuditErrnoToName[-code]; ok {
-		fs.fields[i].Value = name
+		fs.set(i, name)
 	}
 }
 
@@ -157,7 +157,7 @@ func (fs *fieldSet) ruleKeys(r *Record) {
 	if !ok {
 		return
 	}
-	v := fs.fields[i].Value
+	v := fs.val(i)
 	fs.del(i)
 	if !quoted && isUpperHex(v) {
 		r.Tags = strings.Split(fs.decoded(hexDecode(v, hexRaw)), "\x01")
@@ -178,8 +178,8 @@ func (fs *fieldSet) hexDecode(key name) bool {
 	if !ok {
 		return false
 	}
-	if v := fs.fields[i].Value; !quoted && isUpperHex(v) {
-		fs.fields[i].Value = fs.decoded(hexDecode(v, hexNULToSpace))
+	if v := fs.val(i); !quoted && isUpperHex(v) {
+		fs.set(i, fs.decoded(hexDecode(v, hexNULToSpace)))
 	}
 	return true
 }
@@ -198,12 +198,12 @@ func (fs *fieldSet) signalName() error {
 	if !ok {
 		return notFound(keySig)
 	}
-	sig, err := strconv.Atoi(fs.fields[i].Value)
+	sig, err := strconv.Atoi(fs.val(i))
 	if err != nil {
 		return fmt.Errorf("failed to parse sig: %w", err)
 	}
 	if name := unix.SignalName(syscall.Signal(sig)); name != "" {
-		fs.fields[i].Value = name
+		fs.set(i, name)
 	}
 	return nil
 }
@@ -214,23 +214,23 @@ func (fs *fieldSet) syscall() error {
 	if !ok {
 		return notFound(keyArch)
 	}
-	arch, err := parseHex64(fs.fields[i].Value)
+	arch, err := parseHex64(fs.val(i))
 	if err != nil {
 		return fmt.Errorf("failed to parse arch: %w", err)
 	}
 	archName := auparse.AuditArch(arch).String()
-	fs.fields[i].Value = archName
+	fs.set(i, archName)
 
 	i, _, ok = fs.get(keySyscall)
 	if !ok {
 		return notFound(keySyscall)
 	}
-	nr, err := strconv.Atoi(fs.fields[i].Value)
+	nr, err := strconv.Atoi(fs.val(i))
 	if err != nil {
 		return fmt.Errorf("failed to parse syscall: %w", err)
 	}
 	if name, ok := auparse.AuditSyscalls[archName][nr]; ok {
-		fs.fields[i].Value = name
+		fs.set(i, name)
 	}
 	return fs.requireHexDecode(keyExe)
 }
@@ -257,8 +257,8 @@ func (fs *fieldSet) execveArgs() error {
 		if !ok {
 			return fmt.Errorf("failed to find arg a%d", n)
 		}
-		if arg := fs.fields[i].Value; !quoted && isUpperHex(arg) {
-			fs.fields[i].Value = fs.decoded(hexDecode(arg, hexToNUL))
+		if arg := fs.val(i); !quoted && isUpperHex(arg) {
+			fs.set(i, fs.decoded(hexDecode(arg, hexToNUL)))
 		}
 	}
 	return nil

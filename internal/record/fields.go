@@ -10,11 +10,14 @@ import (
 	"github.com/elastic/go-libaudit/v2/auparse"
 )
 
-var errNoData = errors.New("message has no data content")
+var (
+	errNoData  = errors.New("message has no data content")
+	errTooLong = errors.New("message too long") // for the 32-bit refs; the kernel's are under 9 KB
+)
 
-// ParseFields sets Fields, Tags and Err to what auparse's AuditMessage.Data
-// and Tags return for the same record. r must come from ParseHeader. Only the
-// first call does any work.
+// ParseFields sets the fields (NumFields, Field), Tags and Err to what
+// auparse's AuditMessage.Data and Tags return for the same record. r must
+// come from ParseHeader. Only the first call does any work.
 func (r *Record) ParseFields() {
 	if r.parsed {
 		return
@@ -28,6 +31,10 @@ func (r *Record) ParseFields() {
 	// The rest of the header is skipped unless normalize changed the text.
 	if rewritten := normalize(r.Type, msg); rewritten != msg {
 		msg, from = rewritten, 0
+	}
+	if len(msg) >= madeRef {
+		r.Err = errTooLong
+		return
 	}
 
 	// Every field extracted from msg owns one '=' of it, and enrichment
@@ -43,11 +50,13 @@ func (r *Record) ParseFields() {
 	// mixed stream).
 	room := strings.Count(msg, "=") + maxAdded(r.Type)
 	store := newStore()
-	if cap(store.fields) < room {
-		store.fields = make([]Field, room)
+	if cap(store.pairs) < room {
+		store.pairs = make([]pair, room)
 	}
 	var fs fieldSet
-	fs.fields = store.fields[:room]
+	fs.fields = store.pairs[:room]
+	store.text = msg
+	fs.st = store
 	switch size := slotsFor(room); {
 	case size <= 16:
 		var slots [16]uint32
@@ -67,21 +76,21 @@ func (r *Record) ParseFields() {
 	// valid UTF-8 valid, or decoded from hex, which fs checked. One pass over
 	// the text replaces a check per value downstream.
 	r.ValidUTF8 = !fs.invalidUTF8 && (longASCII(msg) || utf8.ValidString(msg))
-	// Taken from store, not fs: the escape analysis does not tell the
-	// parts of fs apart, and a slice of fs stored in r would move the
-	// index array to the heap.
-	fields := store.fields[:fs.live()]
 	r.store = store
+	store.text = ""
 	if r.Err != nil {
 		// The storage goes back with the record, unused.
-		clear(fields)
-		store.fields = fields[:0]
+		clear(store.made)
+		store.made = store.made[:0]
 		return
 	}
-	// Clipped, so that an append to Fields never writes into the storage,
-	// which store keeps for reuse.
-	store.fields = fields
-	r.Fields = fields[:len(fields):len(fields)]
+	r.text = msg
+	// Taken from store, not fs: the escape analysis does not tell the
+	// parts of fs apart, and a slice of fs stored in r would move the
+	// index array to the heap. Clipped, so that an append never writes
+	// into the storage, which store keeps for reuse.
+	n := fs.live()
+	r.fields = store.pairs[:n:n]
 }
 
 // maxAdded is the most fields that enrichment can add to a record of type typ.
@@ -242,6 +251,8 @@ var byteClass = func() (t [256]uint8) {
 // empty and unknown ones are dropped, and the pairs inside a msg value take
 // its place. The search starts at msg[from].
 func (fs *fieldSet) extract(msg string, from int) {
+	// msg is the text or a piece of it.
+	base := uint32(offset(fs.st.text, msg))
 	for i := from; i < len(msg); {
 		c := msg[i]
 		if byteClass[c]&classKey == 0 {
@@ -307,10 +318,11 @@ func (fs *fieldSet) extract(msg string, from int) {
 		// whose key comparison the compiler keeps everything in memory,
 		// is left for the rest (measured: parse_fields 33.1k -> 32.1k
 		// instructions/event).
+		k, v := ref{base + uint32(keyStart), uint32(len(key))}, ref{base + uint32(offset(msg, value)), uint32(len(value))}
 		if s, empty := fs.first(h); empty {
-			fs.insert(s, h, key, value, len(orig) != len(value))
+			fs.insert(s, h, k, v, len(orig) != len(value))
 		} else {
-			fs.put(h, key, value, len(orig) != len(value))
+			fs.put(h, key, k, v, len(orig) != len(value))
 		}
 	}
 }

@@ -2,7 +2,10 @@
 
 package record
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+	"unsafe"
+)
 
 // fieldSet is the working state of ParseFields: the fields plus a small
 // open-addressing index over their keys, which stands in for auparse's
@@ -13,10 +16,15 @@ import "unicode/utf8"
 // would then move the array to the heap.
 type fieldSet struct {
 	// fields has room for every field ever added, also deleted ones; the
-	// first n are in use. A deleted field has the key "".
-	fields  []Field
+	// first n are in use. A deleted field has the zero key ref.
+	fields  []pair
 	n       int
 	deleted int
+	// st is the record's store, which holds the text that text refs index
+	// and the strings of made refs. Kept behind a pointer: the escape
+	// analysis does not tell the parts of fs apart, and strings of fs
+	// itself, stored into made, would move the index array to the heap.
+	st *fieldStore
 	// slots has a power-of-two size of at least twice the room. A slot
 	// holds 0 when empty, else a field's index+1, with quotedBit set when
 	// the value was quoted in the text. The slot of a deleted field stays,
@@ -78,7 +86,13 @@ func (fs *fieldSet) slot(h uint32, key string) (int, uint32) {
 	mask := len(fs.slots) - 1
 	for i := int(h) & mask; ; i = (i + 1) & mask {
 		e := fs.slots[i]
-		if e == 0 || fs.fields[e&^quotedBit-1].Key == key {
+		if e == 0 {
+			return i, e
+		}
+		// Most keys are pieces of the text: their length tells them apart
+		// from made ones.
+		if k := fs.fields[e&^quotedBit-1].key; k.n == uint32(len(key)) && piece(fs.st.text, k) == key ||
+			k.n&madeRef != 0 && fs.st.made[k.off] == key {
 			return i, e
 		}
 	}
@@ -118,19 +132,50 @@ func (fs *fieldSet) value(n name) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return fs.fields[i].Value, true
+	return fs.val(i), true
 }
 
-// put sets key, whose hash is h, to value, replacing an existing field in
-// place.
-func (fs *fieldSet) put(h uint32, key, value string, quoted bool) {
+// ref returns a ref to s: into the text when s is a piece of it, else to a
+// copy of its header in made. Only addresses are compared, so that no
+// caller has to say where s came from.
+func (fs *fieldSet) ref(s string) ref {
+	if off := offset(fs.st.text, s); len(s) > 0 && off < uintptr(len(fs.st.text)) && uintptr(len(s)) <= uintptr(len(fs.st.text))-off {
+		return ref{uint32(off), uint32(len(s))}
+	}
+	fs.st.made = append(fs.st.made, s)
+	return ref{uint32(len(fs.st.made) - 1), madeRef}
+}
+
+// offset returns where piece starts in s, if it is a piece of s; else a
+// number outside s.
+func offset(s, piece string) uintptr {
+	return uintptr(unsafe.Pointer(unsafe.StringData(piece))) - uintptr(unsafe.Pointer(unsafe.StringData(s)))
+}
+
+// str returns the string x refers to.
+func (fs *fieldSet) str(x ref) string {
+	if x.n&madeRef != 0 {
+		return fs.st.made[x.off]
+	}
+	return piece(fs.st.text, x)
+}
+
+// val returns the value of field i.
+func (fs *fieldSet) val(i int) string { return fs.str(fs.fields[i].value) }
+
+// set sets the value of field i.
+func (fs *fieldSet) set(i int, value string) { fs.fields[i].value = fs.ref(value) }
+
+// put sets key, whose hash is h and ref k, to value, replacing an existing
+// field in place.
+func (fs *fieldSet) put(h uint32, key string, k, value ref, quoted bool) {
 	s, e := fs.slot(h, key)
 	if e == 0 {
-		fs.insert(s, h, key, value, quoted)
+		fs.insert(s, h, k, value, quoted)
 		return
 	}
 	e &^= quotedBit
-	fs.fields[e-1].Value = value
+	fs.fields[e-1].value = value
 	if quoted {
 		e |= quotedBit
 	}
@@ -144,9 +189,10 @@ func (fs *fieldSet) first(h uint32) (int, bool) {
 	return s, fs.slots[s] == 0
 }
 
-// insert adds key, whose hash is h, with value, in the empty slot s.
-func (fs *fieldSet) insert(s int, h uint32, key, value string, quoted bool) {
-	fs.fields[fs.n] = Field{key, value}
+// insert adds the key of ref k, whose hash is h, with value, in the empty
+// slot s.
+func (fs *fieldSet) insert(s int, h uint32, k, value ref, quoted bool) {
+	fs.fields[fs.n] = pair{k, value}
 	fs.n++
 	e := uint32(fs.n)
 	if quoted {
@@ -157,28 +203,34 @@ func (fs *fieldSet) insert(s int, h uint32, key, value string, quoted bool) {
 }
 
 // add sets a field computed during enrichment (auparse's newField).
-func (fs *fieldSet) add(n name, value string) { fs.put(n.hash, n.key, value, false) }
+func (fs *fieldSet) add(n name, value string) {
+	s, e := fs.slot(n.hash, n.key)
+	if e == 0 {
+		fs.insert(s, n.hash, fs.ref(n.key), fs.ref(value), false)
+		return
+	}
+	fs.fields[e&^quotedBit-1].value = fs.ref(value)
+	fs.slots[s] = e &^ quotedBit
+}
 
 // del deletes the field at index i.
 func (fs *fieldSet) del(i int) {
-	fs.fields[i].Key = ""
+	fs.fields[i].key = ref{}
 	fs.deleted++
 }
 
 // live removes the deleted fields, keeping the order of the others, and
-// returns how many are left, at the start of fields. The storage past them
-// is cleared, so that it keeps no text alive once pooled.
+// returns how many are left, at the start of fields.
 func (fs *fieldSet) live() int {
 	if fs.deleted == 0 {
 		return fs.n
 	}
 	n := 0
 	for _, f := range fs.fields[:fs.n] {
-		if f.Key != "" {
+		if f.key != (ref{}) {
 			fs.fields[n] = f
 			n++
 		}
 	}
-	clear(fs.fields[n:fs.n])
 	return n
 }

@@ -66,15 +66,23 @@ func ours(t testing.TB, typ auparse.AuditMessageType, data string) outcome {
 	out := outcome{Type: r.Type, Timestamp: r.Timestamp, Sequence: r.Sequence, Raw: r.Raw, Tags: r.Tags}
 	if r.Err != nil {
 		out.Err = r.Err.Error()
-		if r.Fields != nil {
-			t.Errorf("Fields %v set along with Err %q", r.Fields, r.Err)
+		if r.NumFields() != 0 {
+			t.Errorf("fields %v set along with Err %q", r.AppendFields(nil), r.Err)
 		}
 		return out
 	}
-	out.Fields = make(map[string]string, len(r.Fields))
-	for _, f := range r.Fields {
+	fields := r.AppendFields(nil)
+	if len(fields) != r.NumFields() {
+		t.Errorf("AppendFields gave %d fields, NumFields %d", len(fields), r.NumFields())
+	}
+	out.Fields = make(map[string]string, len(fields))
+	for i, f := range fields {
+		// The accessors must all read the same fields.
+		if g := r.Field(i); g != f || r.Key(i) != f.Key {
+			t.Errorf("field %d: Field %q=%q, Key %q, AppendFields %q=%q", i, g.Key, g.Value, r.Key(i), f.Key, f.Value)
+		}
 		if _, dup := out.Fields[f.Key]; dup {
-			t.Errorf("key %q twice in Fields %v", f.Key, r.Fields)
+			t.Errorf("key %q twice in fields %v", f.Key, fields)
 		}
 		out.Fields[f.Key] = f.Value
 	}
@@ -87,8 +95,8 @@ func checkValidUTF8(t testing.TB, r *Record) {
 	if !r.ValidUTF8 {
 		return
 	}
-	for _, f := range r.Fields {
-		if !utf8.ValidString(f.Value) {
+	for i := range r.NumFields() {
+		if f := r.Field(i); !utf8.ValidString(f.Value) {
 			t.Errorf("ValidUTF8 set, but %s=%q is not", f.Key, f.Value)
 		}
 	}

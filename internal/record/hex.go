@@ -157,7 +157,7 @@ func (fs *fieldSet) sockaddr() error {
 		return notFound(keySaddr)
 	}
 	var buf [4]Field
-	parts, err := parseSockaddr(buf[:0], fs.fields[i].Value)
+	parts, err := parseSockaddr(buf[:0], fs.val(i))
 	if err != nil {
 		return fmt.Errorf("failed to parse saddr: %w", err)
 	}

@@ -33,7 +33,7 @@ import (
 // As a sync.Pool gives back what stays unused through a GC cycle, so do the
 // free lists (trimmed at every GC): idle, their memory goes back to the GC
 // within two cycles. Under load, they hold at most freelist.Max records
-// (216 B each, zeroed) with their storage, and freelist.Max storages apart,
+// (232 B each, zeroed) with their storage, and freelist.Max storages apart,
 // of a few dozen fields each: room for a batch of the receiver's pipeline
 // (1024 events of ~6 records), which it releases at once.
 var free struct {
@@ -51,9 +51,14 @@ func init() {
 	})
 }
 
-// fieldStore is reusable storage for a record's fields. The length of fields
-// is how much of it the record uses: all that Release has to clear.
-type fieldStore struct{ fields []Field }
+// fieldStore is reusable storage for a record's fields: their refs, which
+// hold no pointers and need no clearing, and the strings of made refs, which
+// Release clears so that pooled storage keeps no text alive.
+type fieldStore struct {
+	pairs []pair
+	made  []string
+	text  string // the text being parsed, while ParseFields runs
+}
 
 // poisonReleased makes Release overwrite what it releases, so that a use
 // after Release shows as garbage in the output (or as a data race under
@@ -89,13 +94,16 @@ func newStore() *fieldStore {
 	s := free.stores.Take()
 	free.Unlock()
 	if s == nil {
-		s = new(fieldStore)
+		return new(fieldStore)
 	}
+	// A poisoned release leaves Poison in made.
+	clear(s.made)
+	s.made = s.made[:0]
 	return s
 }
 
 // Release hands recs back for reuse by ParseHeader, and clears recs. After
-// Release nothing may use the records, their Fields or Tags, nor anything
+// Release nothing may use the records, their fields or Tags, nor anything
 // that shares them (a coalesced event's Paths and Tags); strings taken from
 // them stay valid. Not releasing a record is always safe: the GC takes it.
 func Release(recs []*Record) {
@@ -104,25 +112,22 @@ func Release(recs []*Record) {
 		if r == nil {
 			continue
 		}
-		if poison {
-			for j := range r.Fields {
-				r.Fields[j] = Field{Key: Poison, Value: Poison}
+		if s := r.store; s != nil {
+			clear(s.made)
+			s.made = s.made[:0]
+			if poison {
+				// Every key and value now reads as Poison.
+				s.made = append(s.made, Poison)
+				for j := range r.fields {
+					r.fields[j] = pair{ref{0, madeRef}, ref{0, madeRef}}
+				}
 			}
+		}
+		if poison {
 			for j := range r.Tags {
 				r.Tags[j] = Poison
 			}
-		}
-		if s := r.store; s != nil {
-			if !poison {
-				// Cleared so that pooled storage keeps no record text
-				// alive. Only the used part: the rest was cleared by an
-				// earlier release.
-				clear(s.fields)
-			}
-			s.fields = s.fields[:0]
-		}
-		if poison {
-			*r = Record{Raw: Poison, Sequence: ^uint32(0), Fields: r.Fields, Tags: r.Tags, tag: [1]string{Poison}, store: r.store}
+			*r = Record{Raw: Poison, Sequence: ^uint32(0), fields: r.fields, Tags: r.Tags, tag: [1]string{Poison}, store: r.store}
 		} else {
 			*r = Record{store: r.store}
 		}

@@ -63,18 +63,27 @@ func TestReleasePoisons(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.ParseFields()
-	fields, tags := r.Fields, r.Tags
-	if len(fields) == 0 || len(tags) != 1 || tags[0] != "k" {
-		t.Fatalf("unexpected parse: %v %v", fields, tags)
+	// Fields are read through the record: what AppendFields gave is a copy.
+	n, tags := r.NumFields(), r.Tags
+	if n == 0 || len(tags) != 1 || tags[0] != "k" {
+		t.Fatalf("unexpected parse: %v %v", r.AppendFields(nil), tags)
 	}
 	recs := []*Record{r}
 	Release(recs)
 	if recs[0] != nil {
 		t.Error("Release left the record in the slice")
 	}
-	for _, f := range fields {
-		if f.Key != Poison || f.Value != Poison {
+	if r.NumFields() != n {
+		t.Fatalf("released record has %d fields, had %d", r.NumFields(), n)
+	}
+	for i := range n {
+		if f := r.Field(i); f.Key != Poison || f.Value != Poison {
 			t.Errorf("released field %q=%q not poisoned", f.Key, f.Value)
+		}
+	}
+	for _, f := range r.AppendFields(nil) {
+		if f.Key != Poison || f.Value != Poison {
+			t.Errorf("released field %q=%q not poisoned by AppendFields", f.Key, f.Value)
 		}
 	}
 	if tags[0] != Poison {
@@ -107,7 +116,8 @@ func FuzzPooledParse(f *testing.F) {
 // into the storage of the one before, and checks that Release leaves the
 // whole capacity of the storage it pools cleared, although it clears only
 // the part in use: pooled storage must keep no record text alive (poison,
-// which earlier tests may have left, is none).
+// which earlier tests may have left, is none). Only made holds strings: the
+// pairs are offsets.
 func TestReleaseClears(t *testing.T) {
 	for _, l := range allRawLines(t) {
 		r, err := ParseHeader(l.typ, []byte(l.data))
@@ -120,9 +130,9 @@ func TestReleaseClears(t *testing.T) {
 		if s == nil {
 			continue
 		}
-		for i, f := range s.fields[:cap(s.fields)] {
-			if f != (Field{}) && f != (Field{Key: Poison, Value: Poison}) {
-				t.Fatalf("after %q: pooled field %d holds %q=%q", l.data, i, f.Key, f.Value)
+		for i, m := range s.made[:cap(s.made)] {
+			if m != "" && m != Poison {
+				t.Fatalf("after %q: pooled string %d holds %q", l.data, i, m)
 			}
 		}
 	}

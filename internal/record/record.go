@@ -7,6 +7,7 @@ package record // import "github.com/auditkernel/auditkernel/internal/record"
 
 import (
 	"time"
+	"unsafe"
 
 	"github.com/elastic/go-libaudit/v2/auparse"
 )
@@ -18,7 +19,7 @@ type Field struct {
 }
 
 // Record is one audit record. Header fields are set by ParseHeader (or
-// ParseLine); Fields, Tags and Err by ParseFields.
+// ParseLine); the fields (NumFields, Field), Tags and Err by ParseFields.
 type Record struct {
 	Type      auparse.AuditMessageType
 	Timestamp time.Time
@@ -26,14 +27,11 @@ type Record struct {
 	// Raw is the record's text after the netlink header, trimmed of
 	// surrounding space: auparse's AuditMessage.RawData.
 	Raw string
-	// Fields holds auparse's AuditMessage.Data() as a slice: unique keys,
-	// values interpreted. Nil when Err is set.
-	Fields []Field
 	// Tags are the rule keys, auparse's AuditMessage.Tags().
 	Tags []string
 	// Err is auparse's AuditMessage.Data() error, with the same text.
 	Err error
-	// ValidUTF8 is set by ParseFields when every value in Fields and every
+	// ValidUTF8 is set by ParseFields when every value of the fields and every
 	// Tag is known to be valid UTF-8; when it is false, check each.
 	ValidUTF8 bool
 	// Node is the node= prefix of an auditd log line (ParseLine): the host
@@ -55,15 +53,99 @@ type Record struct {
 	skip   int
 	parsed bool      // ParseFields has run
 	tag    [1]string // holds Tags when there is one, saving an allocation
-	// store holds Fields' storage, taken from the free list by ParseFields
-	// and handed back by Release.
+	// fields holds auparse's AuditMessage.Data() (unique keys, values
+	// interpreted) as references into text and store.made; empty when Err
+	// is set. See ref.
+	fields []pair
+	// text is the record text that ParseFields read: Raw's, or a rewrite of
+	// it (normalize).
+	text string
+	// store holds the storage of fields, taken from the free list by
+	// ParseFields (or SetFields) and handed back by Release.
 	store *fieldStore
+}
+
+// NumFields returns how many fields ParseFields found.
+func (r *Record) NumFields() int { return len(r.fields) }
+
+// Field returns field i, 0 <= i < NumFields(). The fields are in the order
+// of the text, followed by those that interpretation added.
+func (r *Record) Field(i int) Field {
+	p := r.fields[i]
+	return Field{r.str(p.key), r.str(p.value)}
+}
+
+// Key returns the key of field i.
+func (r *Record) Key(i int) string { return r.str(r.fields[i].key) }
+
+// AppendFields appends the fields to dst and returns the result.
+func (r *Record) AppendFields(dst []Field) []Field {
+	for _, p := range r.fields {
+		dst = append(dst, Field{r.str(p.key), r.str(p.value)})
+	}
+	return dst
 }
 
 // Get returns the value of key and whether the record has it.
 func (r *Record) Get(key string) (string, bool) {
-	return Lookup(r.Fields, key)
+	for _, p := range r.fields {
+		if r.str(p.key) == key {
+			return r.str(p.value), true
+		}
+	}
+	return "", false
 }
+
+// SetFields makes fields the record's fields, as if ParseFields had found
+// them, for a record built from another parser's output: ParseFields will
+// not run on it. fields must have unique, non-empty keys.
+func (r *Record) SetFields(fields []Field) {
+	r.parsed = true
+	if r.store == nil {
+		r.store = newStore()
+	}
+	fs := fieldSet{st: r.store}
+	r.fields = r.store.pairs[:0]
+	for _, f := range fields {
+		r.fields = append(r.fields, pair{fs.ref(f.Key), fs.ref(f.Value)})
+	}
+	r.store.pairs = r.fields
+	r.fields = r.fields[:len(r.fields):len(r.fields)]
+}
+
+// str returns the string x refers to.
+func (r *Record) str(x ref) string {
+	if x.n&madeRef != 0 {
+		return r.store.made[x.off]
+	}
+	return piece(r.text, x)
+}
+
+// piece returns text[x.off:x.off+x.n] without the two bounds checks, which
+// took ~4 of the ~10 instructions of every key or value read: a text ref is
+// made only of a piece of the same text, which never changes.
+func piece(text string, x ref) string {
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), x.off)), x.n)
+}
+
+// A ref is where a record keeps a string of its fields: text[off:off+n], or
+// store.made[off] when n has madeRef set. Most keys and values are pieces of
+// the record's text; what interpretation makes (decoded hex, names of
+// numbers, constants) is kept apart. Fields held as strings cost a GC write
+// barrier on every key and value written, copied or cleared while the GC
+// marks: ~10k instructions per event at GOGC=400 and ~18k at GOGC=100 on the
+// userspace path went to the field storage's barriers (callgrind, recorded
+// mixed stream). A pair of refs holds no pointer, so neither writing it nor
+// reusing its storage involves the GC; reading a string back costs a few
+// instructions more than loading it. Net: -5% instructions per event at
+// GOGC=400, -4.7% at GOGC=100, +4% with the GC off (bench/RESULTS.md §17).
+type ref struct{ off, n uint32 }
+
+// madeRef marks a ref to store.made.
+const madeRef = 1 << 31
+
+// pair is a field as two refs.
+type pair struct{ key, value ref }
 
 // Index returns the position of key in fields, or -1. A linear scan:
 // records and events have a few dozen fields at most.

@@ -4,6 +4,7 @@ package record
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -328,11 +329,12 @@ func TestParseFieldsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.ParseFields()
-	fields, tags := r.Fields, r.Tags
-	r.Fields[0].Value = "changed"
+	fields, tags, p, store := r.AppendFields(nil), r.Tags, &r.fields[0], r.store
+	// A second parse would read the changed text: exit=EPERM.
+	r.Raw = strings.Replace(r.Raw, "exit=-2", "exit=-1", 1)
 	r.ParseFields()
-	if &r.Fields[0] != &fields[0] || r.Fields[0].Value != "changed" || !reflect.DeepEqual(r.Tags, tags) || r.Err != nil {
-		t.Errorf("second ParseFields changed the record: %+v", r)
+	if &r.fields[0] != p || r.store != store || !reflect.DeepEqual(r.AppendFields(nil), fields) || !reflect.DeepEqual(r.Tags, tags) || r.Err != nil {
+		t.Errorf("second ParseFields changed the record: fields %q tags %q err %v, was %q %q", r.AppendFields(nil), r.Tags, r.Err, fields, tags)
 	}
 	if v, ok := r.Get("exit"); !ok || v != "ENOENT" {
 		t.Errorf("Get(exit) = %q, %v", v, ok)
@@ -370,7 +372,7 @@ func TestValidUTF8(t *testing.T) {
 				t.Fatal(r.Err)
 			}
 			if r.ValidUTF8 != c.want {
-				t.Errorf("ValidUTF8 = %v, want %v (fields %q, tags %q)", r.ValidUTF8, c.want, r.Fields, r.Tags)
+				t.Errorf("ValidUTF8 = %v, want %v (fields %q, tags %q)", r.ValidUTF8, c.want, r.AppendFields(nil), r.Tags)
 			}
 			checkValidUTF8(t, r)
 		})

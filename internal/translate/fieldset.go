@@ -23,7 +23,7 @@ type seenKeys struct {
 // stackKeys is how many keys the table on the stack holds at half load.
 const stackKeys = 128
 
-// A reference is a list (0: ev.Data; i+1: recs[i].Fields) and an index in it.
+// A reference is a list (0: ev.Data; i+1: recs[i]'s fields) and an index in it.
 const refShift = 32
 
 func (s *seenKeys) key(ref uint64) string {
@@ -31,7 +31,7 @@ func (s *seenKeys) key(ref uint64) string {
 	if list == 0 {
 		return s.ev.Data[i].Key
 	}
-	return s.recs[list-1].Fields[i].Key
+	return s.recs[list-1].Key(int(i))
 }
 
 // add adds the key at ref, whose hash is h (record.HashKey), and reports

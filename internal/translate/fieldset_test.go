@@ -35,17 +35,24 @@ func translateLines(t *testing.T, lines ...string) map[string]any {
 	return lr.Attributes().AsRaw()
 }
 
+// recordWith returns a record of typ that holds fields, as if parsed.
+func recordWith(typ auparse.AuditMessageType, fields ...record.Field) *record.Record {
+	r := &record.Record{Type: typ}
+	r.SetFields(fields)
+	return r
+}
+
 // putEventData puts each field once: Data's, then, when coalescing may have
 // left some out of Data (a login's address moved to Source, a second
 // SYSCALL record), those of the records that hold data and are not in Data,
 // each from the first record that has it.
 func TestEventDataFirstRecordWins(t *testing.T) {
 	recs := []*record.Record{
-		{Type: auparse.AUDIT_USER, Fields: []record.Field{{Key: "a", Value: "first"}, {Key: "b", Value: "first"}}},
-		{Type: auparse.AUDIT_PATH, Fields: []record.Field{{Key: "c", Value: "path"}}},
-		{Type: auparse.AUDIT_USER, Fields: []record.Field{{Key: "b", Value: "second"}, {Key: "d", Value: "second"}, {Key: "pid", Value: "1"}}},
+		recordWith(auparse.AUDIT_USER, record.Field{Key: "a", Value: "first"}, record.Field{Key: "b", Value: "first"}),
+		recordWith(auparse.AUDIT_PATH, record.Field{Key: "c", Value: "path"}),
+		recordWith(auparse.AUDIT_USER, record.Field{Key: "b", Value: "second"}, record.Field{Key: "d", Value: "second"}, record.Field{Key: "pid", Value: "1"}),
 	}
-	syscall := &record.Record{Type: auparse.AUDIT_SYSCALL, Fields: []record.Field{{Key: "e", Value: "syscall"}}}
+	syscall := recordWith(auparse.AUDIT_SYSCALL, record.Field{Key: "e", Value: "syscall"})
 	for _, c := range []struct {
 		name   string
 		source *aucoalesce.Address
@@ -90,9 +97,10 @@ func assertRecordsInData(t *testing.T, ev *coalesce.Event, recs []*record.Record
 		if !holdsData(rec) {
 			continue
 		}
-		for _, f := range rec.Fields {
-			if _, ok := record.Lookup(ev.Data, f.Key); !ok && !schema.RepresentedElsewhere(f.Key) {
-				t.Errorf("sequence %d: %s of %v is not in Data", ev.Sequence, f.Key, rec.Type)
+		for i := range rec.NumFields() {
+			k := rec.Key(i)
+			if _, ok := record.Lookup(ev.Data, k); !ok && !schema.RepresentedElsewhere(k) {
+				t.Errorf("sequence %d: %s of %v is not in Data", ev.Sequence, k, rec.Type)
 			}
 		}
 	}

@@ -160,8 +160,9 @@ func fill(ev *coalesce.Event, recs []*record.Record, observed time.Time, opts Op
 		var pb xpdata.MapBuilder
 		for _, p := range ev.Paths {
 			// A PATH record's keys are unique.
-			pb.EnsureCapacity(len(p))
-			for _, f := range p {
+			pb.EnsureCapacity(p.NumFields())
+			for i := range p.NumFields() {
+				f := p.Field(i)
 				pb.AppendEmpty(f.Key).SetStr(w.recordValue(schema.Paths, f.Value))
 			}
 			pb.UnsafeIntoMap(paths.AppendEmpty().SetEmptyMap())
@@ -536,7 +537,7 @@ func putRecordsData(ev *coalesce.Event, recs []*record.Record, put func(record.F
 	n := len(ev.Data)
 	for _, rec := range recs {
 		if holdsData(rec) {
-			n += len(rec.Fields)
+			n += rec.NumFields()
 		}
 	}
 	var stack [2 * stackKeys]uint64
@@ -552,19 +553,20 @@ func putRecordsData(ev *coalesce.Event, recs []*record.Record, put func(record.F
 			continue
 		}
 		list := uint64(i+1) << refShift
-		for j, f := range rec.Fields {
+		for j := range rec.NumFields() {
+			key := rec.Key(j)
 			// A key represented elsewhere is never put, wherever it
 			// comes from, so it need not be seen: tested first, it
 			// spares most of the records' fields (ids, process fields)
 			// a hash and a probe, 1.4% of the userspace path's
 			// instructions (callgrind, recorded mixed stream).
-			if schema.RepresentedElsewhere(f.Key) {
+			if schema.RepresentedElsewhere(key) {
 				continue
 			}
 			// A record's keys are unique, so adding them as they come
 			// leaves the record's own keys out of what counts as earlier.
-			if seen.add(list|uint64(j), f.Key, record.HashKey(f.Key)) {
-				put(f)
+			if seen.add(list|uint64(j), key, record.HashKey(key)) {
+				put(rec.Field(j))
 			}
 		}
 	}
