@@ -152,7 +152,10 @@ func offset(s, piece string) uintptr {
 	return uintptr(unsafe.Pointer(unsafe.StringData(piece))) - uintptr(unsafe.Pointer(unsafe.StringData(s)))
 }
 
-// str returns the string x refers to.
+// str returns the string x refers to: Record.str while ParseFields runs,
+// reading the text from the store. Reading it through the record instead,
+// with the text kept in one place, cost ~0.7k more instructions per event
+// in the profile-guided build (make bench-instructions).
 func (fs *fieldSet) str(x ref) string {
 	if x.n&madeRef != 0 {
 		return fs.st.made[x.off]

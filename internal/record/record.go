@@ -80,8 +80,8 @@ func (r *Record) Key(i int) string { return r.str(r.fields[i].key) }
 
 // AppendFields appends the fields to dst and returns the result.
 func (r *Record) AppendFields(dst []Field) []Field {
-	for _, p := range r.fields {
-		dst = append(dst, Field{r.str(p.key), r.str(p.value)})
+	for i := range r.fields {
+		dst = append(dst, r.Field(i))
 	}
 	return dst
 }
@@ -138,7 +138,7 @@ func piece(text string, x ref) string {
 // mixed stream). A pair of refs holds no pointer, so neither writing it nor
 // reusing its storage involves the GC; reading a string back costs a few
 // instructions more than loading it. Net: -5% instructions per event at
-// GOGC=400, -4.7% at GOGC=100, +4% with the GC off (bench/RESULTS.md §17).
+// GOGC=400, -4.6% at GOGC=100, +4% with the GC off (bench/RESULTS.md §17).
 type ref struct{ off, n uint32 }
 
 // madeRef marks a ref to store.made.
