@@ -193,6 +193,9 @@ func BenchmarkUserspacePath(b *testing.B) {
 			benchtest.Events(b, in.events, userspacePath(b, in, strings.HasPrefix(variant, "enrich=on"), consumertest.NewNop()))
 		})
 	}
+	b.Run("read_bound", func(b *testing.B) {
+		benchtest.Events(b, in.events, readBound(b, in))
+	})
 	b.Run("pdata_floor", func(b *testing.B) {
 		out := new(consumertest.LogsSink)
 		userspacePath(b, in, true, out)()
@@ -232,4 +235,77 @@ func userspacePath(b *testing.B, in benchInput, enrich bool, next consumer.Logs)
 			p.deliver(p.fill(<-p.queue), nil)
 		}
 	}
+}
+
+// readBound returns one pass of the recorded stream through the receiver's
+// reader and queue, as userspacePath's, and then through the least that any
+// conversion must do before it builds its output: read every key=value of
+// each event's records once. No field index, no interpretation, no
+// coalescing, no id names, no enrichment, no pdata. read_bound plus
+// pdata_floor (the output's own cost) is a lower bound on the path of any
+// design that emits what it emits.
+func readBound(b *testing.B, in benchInput) func() {
+	cfg := createDefaultConfig().(*Config)
+	set := receivertest.NewNopSettings(metadata.Type)
+	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	require.NoError(b, err)
+	cfg.Reassembler.QueueSize = in.events
+	s := sinks{losses: newLosses(telemetry), health: newHealth(componenttest.NewNopHost(), set.Logger), telemetry: telemetry, logger: set.Logger, itemLog: ratelog.New(set.Logger, itemWarnings, itemWarningInterval)}
+	queue := make(chan queuedEvent, in.events)
+	ctx := context.Background()
+	return func() {
+		r := newReader(nil, cfg.Reassembler, queue, false, s)
+		for _, raw := range in.raw {
+			r.handle(ctx, raw, time.Now())
+		}
+		r.reassembler.Close()
+		pairs := 0
+		for len(queue) > 0 {
+			qe := <-queue
+			for _, rec := range qe.recs {
+				pairs += countPairs(rec.Raw)
+			}
+			record.Release(qe.recs)
+		}
+		if pairs == 0 {
+			b.Fatal("no key=value read")
+		}
+	}
+}
+
+// countPairs reads the key=value pairs of text after its header, a value
+// ending at a space, or at its closing quote when quoted, and returns how many
+// have a key and a value. One look at each byte and nothing else, where the
+// receiver's parser also hashes each key, indexes it and follows auparse's
+// rules: a key is any run of bytes before '=', and no value is trimmed,
+// dropped or decoded.
+func countPairs(text string) int {
+	n := 0
+	i := strings.Index(text, "): ") + 3 // "audit(<time>:<sequence>): "
+	for i < len(text) {
+		keyStart := i
+		for i < len(text) && text[i] != '=' && text[i] != ' ' {
+			i++
+		}
+		if i+1 >= len(text) || text[i] != '=' {
+			i++
+			continue
+		}
+		hasKey := i > keyStart
+		i++
+		end := byte(' ')
+		if q := text[i]; q == '"' || q == '\'' {
+			end = q
+			i++
+		}
+		start := i
+		for i < len(text) && text[i] != end {
+			i++
+		}
+		if hasKey && i > start {
+			n++
+		}
+		i++
+	}
+	return n
 }
