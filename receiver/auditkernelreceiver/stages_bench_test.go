@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
@@ -214,27 +215,45 @@ func BenchmarkUserspacePath(b *testing.B) {
 // userspacePath returns one pass of the recorded stream through the
 // receiver's reader and pipeline, on one goroutine, into next.
 func userspacePath(b *testing.B, in benchInput, enrich bool, next consumer.Logs) func() {
-	cfg := createDefaultConfig().(*Config)
-	cfg.Enrich.Lineage, cfg.Enrich.Container = enrich, enrich
-	set := receivertest.NewNopSettings(metadata.Type)
-	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	bench := newBenchReceiver(b, in)
+	bench.cfg.Enrich.Lineage, bench.cfg.Enrich.Container = enrich, enrich
+	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: bench.set.ID, Transport: "netlink", ReceiverCreateSettings: bench.set})
 	require.NoError(b, err)
-	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{ReceiverID: set.ID, Transport: "netlink", ReceiverCreateSettings: set})
-	require.NoError(b, err)
-	cfg.Reassembler.QueueSize = in.events
-	s := sinks{losses: newLosses(telemetry), health: newHealth(componenttest.NewNopHost(), set.Logger), telemetry: telemetry, logger: set.Logger, itemLog: ratelog.New(set.Logger, itemWarnings, itemWarningInterval)}
-	p := newPipeline(cfg, next, obsrecv, "bench", s)
-	ctx := context.Background()
+	p := newPipeline(bench.cfg, next, obsrecv, "bench", bench.sinks)
 	return func() {
-		r := newReader(nil, cfg.Reassembler, p.queue, false, s)
-		for _, raw := range in.raw {
-			r.handle(ctx, raw, time.Now()) // the reader reads the clock once per message
-		}
-		r.reassembler.Close()
+		bench.read(in, p.queue)
 		for len(p.queue) > 0 {
 			p.deliver(p.fill(<-p.queue), nil)
 		}
 	}
+}
+
+// benchReceiver is what the path benchmarks' reader needs: the default
+// configuration, with a queue that holds the whole stream, and the sinks.
+type benchReceiver struct {
+	cfg   *Config
+	set   receiver.Settings
+	sinks sinks
+}
+
+func newBenchReceiver(b *testing.B, in benchInput) benchReceiver {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Reassembler.QueueSize = in.events
+	set := receivertest.NewNopSettings(metadata.Type)
+	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	require.NoError(b, err)
+	s := sinks{losses: newLosses(telemetry), health: newHealth(componenttest.NewNopHost(), set.Logger), telemetry: telemetry, logger: set.Logger, itemLog: ratelog.New(set.Logger, itemWarnings, itemWarningInterval)}
+	return benchReceiver{cfg: cfg, set: set, sinks: s}
+}
+
+// read runs the recorded stream through a new reader, which queues its
+// events on queue.
+func (bench benchReceiver) read(in benchInput, queue chan<- queuedEvent) {
+	r := newReader(nil, bench.cfg.Reassembler, queue, false, bench.sinks)
+	for _, raw := range in.raw {
+		r.handle(context.Background(), raw, time.Now()) // the reader reads the clock once per message
+	}
+	r.reassembler.Close()
 }
 
 // readBound returns one pass of the recorded stream through the receiver's
@@ -245,20 +264,10 @@ func userspacePath(b *testing.B, in benchInput, enrich bool, next consumer.Logs)
 // pdata_floor (the output's own cost) is a lower bound on the path of any
 // design that emits what it emits.
 func readBound(b *testing.B, in benchInput) func() {
-	cfg := createDefaultConfig().(*Config)
-	set := receivertest.NewNopSettings(metadata.Type)
-	telemetry, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
-	require.NoError(b, err)
-	cfg.Reassembler.QueueSize = in.events
-	s := sinks{losses: newLosses(telemetry), health: newHealth(componenttest.NewNopHost(), set.Logger), telemetry: telemetry, logger: set.Logger, itemLog: ratelog.New(set.Logger, itemWarnings, itemWarningInterval)}
+	bench := newBenchReceiver(b, in)
 	queue := make(chan queuedEvent, in.events)
-	ctx := context.Background()
 	return func() {
-		r := newReader(nil, cfg.Reassembler, queue, false, s)
-		for _, raw := range in.raw {
-			r.handle(ctx, raw, time.Now())
-		}
-		r.reassembler.Close()
+		bench.read(in, queue)
 		pairs := 0
 		for len(queue) > 0 {
 			qe := <-queue
