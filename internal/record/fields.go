@@ -80,8 +80,7 @@ func (r *Record) ParseFields() {
 	store.text = ""
 	if r.Err != nil {
 		// The storage goes back with the record, unused.
-		clear(store.made)
-		store.made = store.made[:0]
+		store.clearMade()
 		return
 	}
 	r.text = msg

@@ -177,6 +177,11 @@ func (fs *fieldSet) put(h uint32, key string, k, value ref, quoted bool) {
 		fs.insert(s, h, k, value, quoted)
 		return
 	}
+	fs.replace(s, e, value, quoted)
+}
+
+// replace sets the value of the field of slot s, whose entry is e.
+func (fs *fieldSet) replace(s int, e uint32, value ref, quoted bool) {
 	e &^= quotedBit
 	fs.fields[e-1].value = value
 	if quoted {
@@ -205,15 +210,16 @@ func (fs *fieldSet) insert(s int, h uint32, k, value ref, quoted bool) {
 	fs.bloom |= 1 << (h >> 26)
 }
 
-// add sets a field computed during enrichment (auparse's newField).
+// add sets a field computed during enrichment (auparse's newField). It is
+// put with the key's ref made only for a new key: enrichment's keys are not
+// pieces of the text, so each ref of one takes a place in made.
 func (fs *fieldSet) add(n name, value string) {
 	s, e := fs.slot(n.hash, n.key)
 	if e == 0 {
 		fs.insert(s, n.hash, fs.ref(n.key), fs.ref(value), false)
 		return
 	}
-	fs.fields[e&^quotedBit-1].value = fs.ref(value)
-	fs.slots[s] = e &^ quotedBit
+	fs.replace(s, e, fs.ref(value), false)
 }
 
 // del deletes the field at index i.

@@ -97,9 +97,15 @@ func newStore() *fieldStore {
 		return new(fieldStore)
 	}
 	// A poisoned release leaves Poison in made.
+	s.clearMade()
+	return s
+}
+
+// clearMade empties made, clearing its strings so that pooled storage keeps
+// no text alive.
+func (s *fieldStore) clearMade() {
 	clear(s.made)
 	s.made = s.made[:0]
-	return s
 }
 
 // Release hands recs back for reuse by ParseHeader, and clears recs. After
@@ -113,8 +119,7 @@ func Release(recs []*Record) {
 			continue
 		}
 		if s := r.store; s != nil {
-			clear(s.made)
-			s.made = s.made[:0]
+			s.clearMade()
 			if poison {
 				// Every key and value now reads as Poison.
 				s.made = append(s.made, Poison)
